@@ -1,0 +1,253 @@
+/**
+ * blindeval's command line: the same services the web app uses. Run with `npm run cli -- <command>`.
+ * Exit codes: 0 done, 1 the input or state was wrong (message printed), 2 usage error.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ValidationError } from '../lib/errors';
+import { CLI } from '../lib/server/auth/actors';
+import * as users from '../lib/server/auth/users';
+import { readConfig } from '../lib/server/config';
+import { openDatabase, type Database } from '../lib/server/db';
+import { setUpDemo } from '../lib/server/demo';
+import * as exportsService from '../lib/server/exports';
+import { generateStudy } from '../lib/server/generation/job';
+import * as rounds from '../lib/server/rounds';
+import { importStudy } from '../lib/server/studies/import';
+import { loadStudy } from '../lib/server/studies/loader';
+import * as studies from '../lib/server/studies/queries';
+import { makeTinyModel } from '../../models/make-tiny-model';
+import { progressLine } from './progress';
+
+const USAGE = `Usage: npm run cli -- <command> [options]
+
+Commands:
+  migrate                              apply database migrations
+  import <study-dir>                   import or update a study from studies/<slug>/
+  generate <study-dir> [--checkpoint NAME] [--force] [--parallel N]
+                                       compute missing outputs of local checkpoints
+  status <slug>                        cases, outputs per checkpoint, rounds and rater progress
+  export <slug> --round NAME [--out FILE]
+                                       long-format ratings CSV of an unblinded round
+  round <slug> --name NAME (--create | --open | --lock | --unblind) [--checkpoint NAME ...]
+                                       create a round or move it through its lifecycle
+  add-rater <slug> --round NAME --name NAME [--email E]
+                                       add a rater to a round and print their link
+  create-coordinator --email E --name N --password P
+  make-tiny-model [--dir DIR] [--seed N]
+                                       write the tiny random-weight GGUF, LoRA and manifests
+  demo-setup                           import the demo study, open its round, print the links
+
+Environment: DATABASE_URL (PostgreSQL; unset = PGlite in BLINDEVAL_DATA_DIR, default ./.data),
+ORIGIN (base URL printed in links, default http://localhost:$PORT or :3000).`;
+
+type Values = Record<string, string | boolean | string[] | undefined>;
+
+async function withDb<T>(fn: (database: Database) => Promise<T>): Promise<T> {
+	const config = readConfig();
+	const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+	try {
+		await database.migrate(config.migrationsDir);
+		return await fn(database);
+	} finally {
+		await database.close();
+	}
+}
+
+function need(values: Values, key: string): string {
+	const v = values[key];
+	if (typeof v !== 'string' || !v) throw new UsageError(`--${key} is required`);
+	return v;
+}
+
+class UsageError extends Error {}
+
+async function roundByName(database: Database, slug: string, name: string) {
+	const study = await studies.bySlug(database.db, slug);
+	const round = (await rounds.listForStudy(database.db, study.id)).find((r) => r.name === name);
+	if (!round)
+		throw new ValidationError([
+			{ field: 'round', message: `no round "${name}" in study "${slug}"` }
+		]);
+	return { study, round };
+}
+
+const commands: Record<string, (args: string[], values: Values) => Promise<void>> = {
+	migrate: () => withDb(async (d) => console.log(`Database (${d.kind}) is up to date.`)),
+
+	import: ([dir]) =>
+		withDb(async ({ db }) => {
+			if (!dir) throw new UsageError('import needs a study folder');
+			const s = await importStudy(db, CLI, loadStudy(dir));
+			const fmt = (c: { added: number; updated: number; unchanged: number }) =>
+				`${c.added} added, ${c.updated} updated, ${c.unchanged} unchanged`;
+			console.log(`Study "${s.slug}" ${s.created ? 'created' : 'imported'}.`);
+			console.log(
+				`  cases:       ${fmt(s.cases)}\n  checkpoints: ${fmt(s.checkpoints)}\n  outputs:     ${fmt(s.outputs)}`
+			);
+		}),
+
+	generate: ([dir], values) =>
+		withDb(async ({ db }) => {
+			if (!dir) throw new UsageError('generate needs a study folder');
+			const controller = new AbortController();
+			process.once('SIGINT', () => controller.abort(new Error('Interrupted')));
+			const result = await generateStudy(db, CLI, loadStudy(dir), {
+				checkpoint: values.checkpoint as string | undefined,
+				force: values.force === true,
+				parallel: values.parallel ? Number(values.parallel) : undefined,
+				signal: controller.signal,
+				onProgress: (p) => process.stderr.write(`\r${progressLine(p)}`)
+			});
+			process.stderr.write('\n');
+			console.log(`Generated ${result.done} output(s), ${result.errors} error(s).`);
+		}),
+
+	status: ([slug]) =>
+		withDb(async ({ db }) => {
+			if (!slug) throw new UsageError('status needs a study slug');
+			const study = await studies.bySlug(db, slug);
+			const st = await studies.status(db, study.id);
+			console.log(`${study.name} (${slug}): ${st.cases} cases`);
+			for (const c of st.checkpoints)
+				console.log(
+					`  ${c.name.padEnd(28)} ${c.kind.padEnd(9)} done ${c.done}, pending ${c.pending}, running ${c.running}, error ${c.error}`
+				);
+			for (const r of await rounds.listForStudy(db, study.id)) {
+				console.log(`  round "${r.name}": ${r.status}`);
+				for (const p of await rounds.progress(db, r.id))
+					console.log(`    ${p.pseudonym} ${p.name.padEnd(20)} ${p.done}/${p.total}`);
+			}
+		}),
+
+	export: ([slug], values) =>
+		withDb(async (d) => {
+			if (!slug) throw new UsageError('export needs a study slug');
+			const { round } = await roundByName(d, slug, need(values, 'round'));
+			const csv = await exportsService.longCsv(d.db, CLI, round.id);
+			if (typeof values.out === 'string') {
+				fs.writeFileSync(values.out, csv);
+				console.log(`Wrote ${csv.split('\r\n').length - 2} rating(s) to ${values.out}`);
+			} else process.stdout.write(csv);
+		}),
+
+	round: ([slug], values) =>
+		withDb(async (d) => {
+			if (!slug) throw new UsageError('round needs a study slug');
+			const name = need(values, 'name');
+			if (values.create) {
+				const study = await studies.bySlug(d.db, slug);
+				const r = await rounds.create(d.db, CLI, {
+					studyId: study.id,
+					name,
+					checkpointNames: values.checkpoint as string[] | undefined
+				});
+				console.log(`Round "${r.name}" created (draft).`);
+				return;
+			}
+			const to = values.open
+				? 'open'
+				: values.lock
+					? 'locked'
+					: values.unblind
+						? 'unblinded'
+						: null;
+			if (!to) throw new UsageError('round needs --create, --open, --lock or --unblind');
+			const { round } = await roundByName(d, slug, name);
+			const r = await rounds.transition(d.db, CLI, round.id, to);
+			console.log(`Round "${r.name}" is ${r.status}.`);
+		}),
+
+	'add-rater': ([slug], values) =>
+		withDb(async (d) => {
+			if (!slug) throw new UsageError('add-rater needs a study slug');
+			const { round } = await roundByName(d, slug, need(values, 'round'));
+			const r = await rounds.addRater(d.db, CLI, round.id, {
+				name: need(values, 'name'),
+				email: values.email as string | undefined
+			});
+			console.log(`${r.pseudonym}: ${readConfig().publicUrl}/r/${r.token}`);
+		}),
+
+	'create-coordinator': (_, values) =>
+		withDb(async ({ db }) => {
+			const u = await users.create(db, CLI, {
+				email: need(values, 'email'),
+				name: need(values, 'name'),
+				password: need(values, 'password')
+			});
+			console.log(`Coordinator ${u.email} created.`);
+		}),
+
+	'make-tiny-model': async (_, values) => {
+		const out = await makeTinyModel({
+			dir: typeof values.dir === 'string' ? values.dir : path.resolve('models'),
+			seed: values.seed ? Number(values.seed) : undefined
+		});
+		for (const f of out) console.log(f);
+	},
+
+	'demo-setup': () =>
+		withDb(async ({ db }) => {
+			const config = readConfig();
+			const demo = await setUpDemo(db, config.publicUrl);
+			console.log(`
+blindeval demo is ready.
+  App:              ${config.publicUrl}
+  Coordinator:      ${config.publicUrl}/login  (email ${demo.email}, password ${demo.password})
+  Demo rater link:  ${demo.raterLink}
+`);
+		})
+};
+
+async function main(argv: string[]): Promise<number> {
+	const { positionals, values } = parseArgs({
+		args: argv,
+		allowPositionals: true,
+		options: {
+			checkpoint: { type: 'string', multiple: true },
+			force: { type: 'boolean' },
+			parallel: { type: 'string' },
+			round: { type: 'string' },
+			out: { type: 'string' },
+			name: { type: 'string' },
+			email: { type: 'string' },
+			password: { type: 'string' },
+			dir: { type: 'string' },
+			seed: { type: 'string' },
+			create: { type: 'boolean' },
+			open: { type: 'boolean' },
+			lock: { type: 'boolean' },
+			unblind: { type: 'boolean' },
+			help: { type: 'boolean', short: 'h' }
+		}
+	});
+	const [command, ...args] = positionals;
+	const run = command ? commands[command] : undefined;
+	if (!run || values.help) {
+		console.log(USAGE);
+		return command && !values.help ? 2 : 0;
+	}
+	const checkpoint = values.checkpoint;
+	const v: Values = {
+		...values,
+		checkpoint: command === 'generate' ? checkpoint?.[0] : checkpoint
+	};
+	await run(args, v);
+	return 0;
+}
+
+main(process.argv.slice(2)).then(
+	(code) => process.exit(code),
+	(e: unknown) => {
+		if (e instanceof UsageError) {
+			console.error(`${e.message}\n\n${USAGE}`);
+			process.exit(2);
+		}
+		const err = e as Error;
+		const expected = ['ValidationError', 'NotFoundError', 'ConflictError', 'ForbiddenError'];
+		console.error(expected.includes(err.name) ? err.message : (err.stack ?? String(e)));
+		process.exit(1);
+	}
+);

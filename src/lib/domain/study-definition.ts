@@ -1,0 +1,251 @@
+/**
+ * The study definition as files (studies/<slug>/study.yaml, its cases file and its outputs
+ * files), validated before anything is written. Pure: callers read the files and hand over the
+ * parsed values together with their line numbers, so that every issue names file, line, field.
+ */
+import { z } from 'zod';
+import { uniqueField } from './unique';
+import { ValidationError, type Issue } from '../errors';
+import { ratingFormSchema } from './rating-form';
+
+export const MODALITIES = ['photon', 'proton', 'electron', 'brachytherapy'] as const;
+export type Modality = (typeof MODALITIES)[number];
+
+const nameSchema = z
+	.string()
+	.regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'use letters, digits, ".", "_" or "-" (no spaces)')
+	.max(80);
+
+const checkpointRefSchema = z
+	.object({
+		name: nameSchema,
+		/** A checkpoint manifest for local generation, relative to study.yaml. */
+		manifest: z.string().min(1).optional(),
+		/** A JSONL file of outputs made elsewhere, relative to study.yaml. */
+		outputs: z.string().min(1).optional()
+	})
+	.strict()
+	.refine((c) => (c.manifest === undefined) !== (c.outputs === undefined), {
+		message: 'give exactly one of "manifest" (local generation) or "outputs" (imported)'
+	});
+
+export const studyFileSchema = z
+	.object({
+		name: z.string().trim().min(1).max(200),
+		description: z.string().default(''),
+		seed: z.union([z.string().min(1), z.number().int()]).transform(String),
+		form: ratingFormSchema,
+		cases: z
+			.string()
+			.regex(/\.(jsonl|csv)$/i, 'must be a .jsonl or .csv file relative to study.yaml'),
+		checkpoints: z.array(checkpointRefSchema).min(1, 'needs at least one checkpoint')
+	})
+	.strict()
+	.superRefine(uniqueField('checkpoints', 'name', 'checkpoint name'));
+export type StudyFile = z.output<typeof studyFileSchema>;
+export type CheckpointRef = StudyFile['checkpoints'][number];
+
+export const caseRowSchema = z
+	.object({
+		id: z
+			.string()
+			.trim()
+			.min(1)
+			.max(80)
+			.regex(/^[^\s/\\]+$/, 'must not contain spaces or slashes'),
+		site: z.string().optional(),
+		source: z
+			.record(z.string(), z.unknown())
+			.refine((o) => Object.keys(o).length > 0, 'must have at least one field'),
+		reference: z.string().optional(),
+		gold: z
+			.object({
+				modality: z.enum(MODALITIES).optional(),
+				icd10: z
+					.string()
+					.regex(
+						/^[A-TV-Z][0-9][0-9AB](\.[0-9A-Z]{1,4})?$/,
+						'is not an ICD-10 code (e.g. C61, C34.1)'
+					)
+					.optional()
+			})
+			.strict()
+			.optional()
+	})
+	.strict();
+export type CaseRow = z.output<typeof caseRowSchema>;
+
+export const outputRowSchema = z
+	.object({
+		case_id: z.string().min(1),
+		checkpoint: z.string().optional(),
+		text: z.string().refine((t) => t.trim().length > 0, 'is empty'),
+		provenance: z.record(z.string(), z.unknown()).optional()
+	})
+	.strict();
+export type OutputRow = z.output<typeof outputRowSchema>;
+
+/** A value read from a file together with where it came from. */
+export interface Located<T> {
+	line: number;
+	value: T;
+}
+
+function zodIssues(error: z.ZodError, file: string, line?: number): Issue[] {
+	return error.issues.map((i) => ({
+		file,
+		line,
+		field: i.path.length ? i.path.join('.') : undefined,
+		message: i.message
+	}));
+}
+
+/** Validates study.yaml's content; `lineOf` maps a field path to its line in the YAML file. */
+export function validateStudyFile(
+	raw: unknown,
+	file: string,
+	lineOf: (path: (string | number)[]) => number | undefined = () => undefined
+): StudyFile {
+	const parsed = studyFileSchema.safeParse(raw);
+	if (parsed.success) return parsed.data;
+	throw new ValidationError(
+		parsed.error.issues.map((i) => ({
+			file,
+			line: lineOf(i.path as (string | number)[]),
+			field: i.path.length ? i.path.join('.') : undefined,
+			message: i.message
+		}))
+	);
+}
+
+/** Parses JSON Lines, reporting every malformed line. Blank lines are skipped. */
+export function parseJsonl(text: string, file: string): Located<unknown>[] {
+	const rows: Located<unknown>[] = [];
+	const issues: Issue[] = [];
+	text.split(/\r?\n/).forEach((line, i) => {
+		if (line.trim() === '') return;
+		try {
+			rows.push({ line: i + 1, value: JSON.parse(line) });
+		} catch (e) {
+			issues.push({ file, line: i + 1, message: `invalid JSON (${(e as Error).message})` });
+		}
+	});
+	if (issues.length) throw new ValidationError(issues);
+	return rows;
+}
+
+/** Validates case rows: schema, unique ids, gold ICD-10 consistent with the source's. */
+export function validateCases(rows: Located<unknown>[], file: string): Located<CaseRow>[] {
+	const issues: Issue[] = [];
+	const out: Located<CaseRow>[] = [];
+	const seen = new Map<string, number>();
+	if (rows.length === 0) issues.push({ file, message: 'has no cases' });
+	for (const row of rows) {
+		const parsed = caseRowSchema.safeParse(row.value);
+		if (!parsed.success) {
+			issues.push(...zodIssues(parsed.error, file, row.line));
+			continue;
+		}
+		const first = seen.get(parsed.data.id);
+		if (first !== undefined) {
+			issues.push({
+				file,
+				line: row.line,
+				field: 'id',
+				message: `duplicate case id "${parsed.data.id}" (first on line ${first})`
+			});
+			continue;
+		}
+		seen.set(parsed.data.id, row.line);
+		out.push({ line: row.line, value: parsed.data });
+	}
+	if (issues.length) throw new ValidationError(issues);
+	return out;
+}
+
+/**
+ * Validates imported outputs for one checkpoint: schema, known case ids, one output per case,
+ * and a `checkpoint` field (when given) that matches the checkpoint the file is attached to.
+ */
+export function validateOutputs(
+	rows: Located<unknown>[],
+	file: string,
+	checkpoint: string,
+	caseIds: ReadonlySet<string>
+): Located<OutputRow>[] {
+	const issues: Issue[] = [];
+	const out: Located<OutputRow>[] = [];
+	const seen = new Map<string, number>();
+	if (rows.length === 0) issues.push({ file, message: 'has no outputs' });
+	for (const row of rows) {
+		const parsed = outputRowSchema.safeParse(row.value);
+		if (!parsed.success) {
+			issues.push(...zodIssues(parsed.error, file, row.line));
+			continue;
+		}
+		const o = parsed.data;
+		if (o.checkpoint !== undefined && o.checkpoint !== checkpoint) {
+			issues.push({
+				file,
+				line: row.line,
+				field: 'checkpoint',
+				message: `is "${o.checkpoint}" but this file belongs to checkpoint "${checkpoint}"`
+			});
+		}
+		if (!caseIds.has(o.case_id)) {
+			issues.push({
+				file,
+				line: row.line,
+				field: 'case_id',
+				message: `unknown case "${o.case_id}"`
+			});
+			continue;
+		}
+		const first = seen.get(o.case_id);
+		if (first !== undefined) {
+			issues.push({
+				file,
+				line: row.line,
+				field: 'case_id',
+				message: `duplicate output for case "${o.case_id}" (first on line ${first})`
+			});
+			continue;
+		}
+		seen.set(o.case_id, row.line);
+		out.push({ line: row.line, value: o });
+	}
+	if (issues.length) throw new ValidationError(issues);
+	return out;
+}
+
+/**
+ * Turns CSV records (header → value) into case objects: `id`, `site`, `reference`,
+ * `gold_modality` and `gold_icd10` are special; every other column becomes a source field, and
+ * dotted headers nest (`radiotherapy.total_dose_gy` → source.radiotherapy.total_dose_gy).
+ * Numeric-looking values stay strings: the source is shown to raters as written.
+ */
+export function csvRecordToCase(record: Record<string, string>): Record<string, unknown> {
+	const source: Record<string, unknown> = {};
+	const out: Record<string, unknown> = { source };
+	const gold: Record<string, string> = {};
+	for (const [key, value] of Object.entries(record)) {
+		if (key === 'id' || key === 'site' || key === 'reference') {
+			if (value !== '') out[key] = value;
+		} else if (key === 'gold_modality' || key === 'gold_icd10') {
+			if (value !== '') gold[key.slice(5)] = value;
+		} else if (value !== '') {
+			let target = source;
+			const parts = key.split('.');
+			parts.slice(0, -1).forEach((p) => {
+				const next = target[p];
+				target = (typeof next === 'object' && next !== null ? next : (target[p] = {})) as Record<
+					string,
+					unknown
+				>;
+			});
+			target[parts[parts.length - 1]!] = value;
+		}
+	}
+	if (Object.keys(gold).length) out.gold = gold;
+	return out;
+}

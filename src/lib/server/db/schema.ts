@@ -1,0 +1,305 @@
+/**
+ * The data model. Integrity lives in the database as well as in the services: foreign keys,
+ * unique keys and CHECK constraints (score range, lifecycle states) hold even for rows written
+ * by hand or by a future tool. Column names are snake_case (drizzle `casing: 'snake_case'`).
+ *
+ * Ids are random UUIDs so that no id reveals order or count (blinding); item codes shown to
+ * raters are separate, shorter random strings.
+ */
+import { sql } from 'drizzle-orm';
+import {
+	bigserial,
+	check,
+	index,
+	integer,
+	json,
+	jsonb,
+	pgTable,
+	real,
+	smallint,
+	text,
+	timestamp,
+	unique,
+	uuid
+} from 'drizzle-orm/pg-core';
+import type { RatingForm } from '../../domain/rating-form';
+
+const id = () => uuid().primaryKey().defaultRandom();
+const createdAt = () => timestamp({ withTimezone: true }).notNull().defaultNow();
+const updatedAt = () => timestamp({ withTimezone: true }).notNull().defaultNow();
+
+export const studies = pgTable('studies', {
+	id: id(),
+	slug: text().notNull().unique(),
+	name: text().notNull(),
+	description: text().notNull().default(''),
+	seed: text().notNull(),
+	form: jsonb().$type<RatingForm>().notNull(),
+	/** SHA-256 of the imported definition (study.yaml + referenced files); re-import detects change. */
+	definitionHash: text().notNull().default(''),
+	createdAt: createdAt(),
+	updatedAt: updatedAt()
+});
+
+export const cases = pgTable(
+	'cases',
+	{
+		id: id(),
+		studyId: uuid()
+			.notNull()
+			.references(() => studies.id, { onDelete: 'cascade' }),
+		/** The case id of the study file (e.g. DEMO-01). */
+		externalId: text().notNull(),
+		position: integer().notNull(),
+		/** json, not jsonb: raters see the fields in the order the study file gives them. */
+		source: json().$type<Record<string, unknown>>().notNull(),
+		reference: text(),
+		goldModality: text(),
+		goldIcd10: text(),
+		createdAt: createdAt(),
+		updatedAt: updatedAt()
+	},
+	(t) => [unique().on(t.studyId, t.externalId)]
+);
+
+export const checkpoints = pgTable(
+	'checkpoints',
+	{
+		id: id(),
+		studyId: uuid()
+			.notNull()
+			.references(() => studies.id, { onDelete: 'cascade' }),
+		name: text().notNull(),
+		kind: text({ enum: ['local', 'imported'] }).notNull(),
+		/** For local checkpoints: the manifest file as given in study.yaml and its parsed content. */
+		manifestPath: text(),
+		manifest: jsonb().$type<Record<string, unknown>>(),
+		/** For imported checkpoints: the outputs file as given in study.yaml. */
+		outputsPath: text(),
+		modelSha256: text(),
+		adapters: jsonb().$type<{ path: string; scale: number; sha256?: string }[]>(),
+		createdAt: createdAt(),
+		updatedAt: updatedAt()
+	},
+	(t) => [
+		unique().on(t.studyId, t.name),
+		check('checkpoints_kind_check', sql`${t.kind} in ('local', 'imported')`)
+	]
+);
+
+export const outputs = pgTable(
+	'outputs',
+	{
+		id: id(),
+		caseId: uuid()
+			.notNull()
+			.references(() => cases.id, { onDelete: 'cascade' }),
+		checkpointId: uuid()
+			.notNull()
+			.references(() => checkpoints.id, { onDelete: 'cascade' }),
+		status: text({ enum: ['pending', 'running', 'done', 'error'] })
+			.notNull()
+			.default('pending'),
+		/** Text as produced (or imported). */
+		rawText: text(),
+		/** Text after blinding normalization: what raters see. */
+		text: text(),
+		normalization: jsonb().$type<string[]>(),
+		error: text(),
+		seed: integer(),
+		promptTokens: integer(),
+		completionTokens: integer(),
+		durationMs: integer(),
+		timeToFirstTokenMs: integer(),
+		tokensPerSecond: real(),
+		finishReason: text(),
+		provenance: jsonb().$type<Record<string, unknown>>(),
+		createdAt: createdAt(),
+		updatedAt: updatedAt()
+	},
+	(t) => [
+		unique().on(t.caseId, t.checkpointId),
+		check('outputs_status_check', sql`${t.status} in ('pending', 'running', 'done', 'error')`),
+		index().on(t.checkpointId, t.status)
+	]
+);
+
+export const rounds = pgTable(
+	'rounds',
+	{
+		id: id(),
+		studyId: uuid()
+			.notNull()
+			.references(() => studies.id, { onDelete: 'cascade' }),
+		name: text().notNull(),
+		kind: text({ enum: ['absolute'] })
+			.notNull()
+			.default('absolute'),
+		status: text({ enum: ['draft', 'open', 'locked', 'unblinded'] })
+			.notNull()
+			.default('draft'),
+		seed: text().notNull(),
+		/** The form frozen at opening: later edits to the study's form do not change a round. */
+		form: jsonb().$type<RatingForm>().notNull(),
+		design: jsonb().$type<Record<string, unknown>>().notNull(),
+		createdAt: createdAt(),
+		openedAt: timestamp({ withTimezone: true }),
+		lockedAt: timestamp({ withTimezone: true }),
+		unblindedAt: timestamp({ withTimezone: true })
+	},
+	(t) => [
+		unique().on(t.studyId, t.name),
+		check('rounds_status_check', sql`${t.status} in ('draft', 'open', 'locked', 'unblinded')`),
+		check('rounds_kind_check', sql`${t.kind} in ('absolute')`)
+	]
+);
+
+export const items = pgTable(
+	'items',
+	{
+		id: id(),
+		roundId: uuid()
+			.notNull()
+			.references(() => rounds.id, { onDelete: 'cascade' }),
+		outputId: uuid()
+			.notNull()
+			.references(() => outputs.id, { onDelete: 'restrict' }),
+		/** Opaque random code shown to raters; never derived from ids. */
+		code: text().notNull().unique(),
+		createdAt: createdAt()
+	},
+	(t) => [index().on(t.roundId)]
+);
+
+export const raters = pgTable(
+	'raters',
+	{
+		id: id(),
+		studyId: uuid()
+			.notNull()
+			.references(() => studies.id, { onDelete: 'cascade' }),
+		/** Shown in exports instead of the name (R01, R02, ...). */
+		pseudonym: text().notNull(),
+		name: text().notNull(),
+		email: text(),
+		/** SHA-256 of the secret link token; the token itself is never stored. */
+		tokenHash: text().notNull().unique(),
+		revokedAt: timestamp({ withTimezone: true }),
+		lastActiveAt: timestamp({ withTimezone: true }),
+		createdAt: createdAt()
+	},
+	(t) => [unique().on(t.studyId, t.pseudonym)]
+);
+
+export const assignments = pgTable(
+	'assignments',
+	{
+		id: id(),
+		roundId: uuid()
+			.notNull()
+			.references(() => rounds.id, { onDelete: 'cascade' }),
+		raterId: uuid()
+			.notNull()
+			.references(() => raters.id, { onDelete: 'cascade' }),
+		itemId: uuid()
+			.notNull()
+			.references(() => items.id, { onDelete: 'cascade' }),
+		position: integer().notNull(),
+		startedAt: timestamp({ withTimezone: true }),
+		completedAt: timestamp({ withTimezone: true }),
+		createdAt: createdAt()
+	},
+	(t) => [
+		unique().on(t.raterId, t.itemId),
+		unique().on(t.roundId, t.raterId, t.position),
+		check('assignments_position_check', sql`${t.position} >= 0`)
+	]
+);
+
+export const ratings = pgTable(
+	'ratings',
+	{
+		id: id(),
+		assignmentId: uuid()
+			.notNull()
+			.references(() => assignments.id, { onDelete: 'cascade' }),
+		dimension: text().notNull(),
+		score: smallint().notNull(),
+		createdAt: createdAt(),
+		updatedAt: updatedAt()
+	},
+	(t) => [
+		unique().on(t.assignmentId, t.dimension),
+		check('ratings_score_check', sql`${t.score} between 1 and 4`)
+	]
+);
+
+export const comments = pgTable(
+	'comments',
+	{
+		id: id(),
+		assignmentId: uuid()
+			.notNull()
+			.references(() => assignments.id, { onDelete: 'cascade' }),
+		/** A dimension key, or '' for the overall comment (not null so the unique key holds). */
+		dimension: text().notNull().default(''),
+		body: text().notNull(),
+		createdAt: createdAt(),
+		updatedAt: updatedAt()
+	},
+	(t) => [unique().on(t.assignmentId, t.dimension)]
+);
+
+export const corrections = pgTable('corrections', {
+	id: id(),
+	assignmentId: uuid()
+		.notNull()
+		.unique()
+		.references(() => assignments.id, { onDelete: 'cascade' }),
+	body: text().notNull(),
+	createdAt: createdAt(),
+	updatedAt: updatedAt()
+});
+
+export const users = pgTable(
+	'users',
+	{
+		id: id(),
+		email: text().notNull().unique(),
+		name: text().notNull(),
+		role: text({ enum: ['coordinator', 'statistician'] })
+			.notNull()
+			.default('coordinator'),
+		/** scrypt (memory-hard) in the self-describing format of auth/password.ts. */
+		passwordHash: text().notNull(),
+		createdAt: createdAt()
+	},
+	(t) => [check('users_role_check', sql`${t.role} in ('coordinator', 'statistician')`)]
+);
+
+export const sessions = pgTable('sessions', {
+	/** SHA-256 of the session cookie value. */
+	id: text().primaryKey(),
+	userId: uuid()
+		.notNull()
+		.references(() => users.id, { onDelete: 'cascade' }),
+	expiresAt: timestamp({ withTimezone: true }).notNull(),
+	createdAt: createdAt()
+});
+
+export const auditLog = pgTable(
+	'audit_log',
+	{
+		id: bigserial({ mode: 'number' }).primaryKey(),
+		at: timestamp({ withTimezone: true }).notNull().defaultNow(),
+		actorType: text({ enum: ['user', 'rater', 'cli', 'system'] }).notNull(),
+		actorId: text(),
+		action: text().notNull(),
+		entity: text().notNull(),
+		entityId: text(),
+		studyId: uuid(),
+		before: jsonb(),
+		after: jsonb()
+	},
+	(t) => [index().on(t.studyId, t.at), index().on(t.entity, t.entityId)]
+);

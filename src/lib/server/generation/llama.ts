@@ -1,0 +1,458 @@
+/**
+ * Local generation with node-llama-cpp: one model (plus LoRA adapters) per run, a bounded pool of
+ * context sequences pulling requests from a queue, one result per request handed to the caller
+ * as soon as it is done. The native library is loaded lazily on first use, never on import.
+ */
+import { stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import {
+	ChatMLChatWrapper,
+	Llama3ChatWrapper,
+	LlamaLogLevel,
+	getLlama,
+	getModuleVersion,
+	readGgufFileInfo,
+	resolveChatWrapper,
+	type ChatHistoryItem,
+	type ChatWrapper,
+	type GgufFileInfo,
+	type Llama,
+	type LlamaContextSequence,
+	type LlamaModel,
+	type Token
+} from 'node-llama-cpp';
+import type { CheckpointManifest } from '../../domain/checkpoint-manifest';
+
+export interface GenerationRequest {
+	key: string;
+	/** The rendered user prompt (see renderPrompt); the chat template is applied here. */
+	prompt: string;
+}
+
+export interface GenerationResult {
+	key: string;
+	text: string;
+	/** Tokens fed to the model, including BOS and the chat template's tokens. */
+	promptTokens: number;
+	/** Tokens sampled, not counting the end-of-generation token. */
+	completionTokens: number;
+	durationMs: number;
+	timeToFirstTokenMs: number | null;
+	/** Decoding speed after the first token: (completionTokens - 1) / time since first token. */
+	tokensPerSecond: number | null;
+	finishReason: 'stop' | 'length' | 'error';
+	seed: number;
+	/** Exactly what the model saw, special tokens included, e.g. "<s><|im_start|>system\n…". */
+	renderedPrompt: string;
+	error?: string;
+}
+
+/** A type rather than an interface so it can be stored as a plain JSON record. */
+export type RuntimeInfo = {
+	nodeLlamaCppVersion: string;
+	/** As the prebuilt binary reports it (3.22.1 ships one that says "v0.5.0"). */
+	llamaCppRelease: string;
+	backend: string;
+	/** Threads per evaluation: the manifest's, capped at the CPU count. */
+	threads: number;
+};
+
+// ---- the shared Llama instance and its log ------------------------------------------------
+
+const LOG_LINES = 50;
+const logRing: string[] = [];
+let logCount = 0;
+let llamaPromise: Promise<Llama> | null = null;
+
+function log(level: LlamaLogLevel, message: string): void {
+	const text = message.trim();
+	// F16 models print one "cannot use buft" line per tensor: noise that would evict real causes.
+	if (!text || text.includes('cannot use buft')) return;
+	const line = `${level}: ${text}`;
+	logRing[logCount % LOG_LINES] = line;
+	logCount++;
+	// llama.cpp's errors are the only place the real cause of a failed load appears.
+	console.warn(`[llama.cpp] ${line}`);
+}
+
+/** Lines logged since `mark` (a previous logCount), oldest first, at most the ring's size. */
+function logSince(mark: number): string[] {
+	const lines: string[] = [];
+	for (let i = Math.max(mark, logCount - LOG_LINES); i < logCount; i++) {
+		lines.push(logRing[i % LOG_LINES] as string);
+	}
+	return lines;
+}
+
+/** The last warning and error lines llama.cpp logged in this process, oldest first. */
+export function recentLlamaLog(): string[] {
+	return logSince(0);
+}
+
+async function captureCause(mark: number): Promise<string> {
+	// Native log lines are delivered through the event loop; let any stragglers arrive.
+	await new Promise((r) => setImmediate(r));
+	const lines = [...new Set(logSince(mark))];
+	const errors = lines.filter((l) => l.startsWith('error') || l.startsWith('fatal'));
+	return (errors.length > 0 ? errors : lines).join('; ');
+}
+
+function withCause(message: string, cause: string): string {
+	return cause ? `${message}: ${cause}` : message;
+}
+
+/**
+ * The process-wide Llama instance, created on first use (0.7–2.8 s) and reused. CPU only and
+ * never building from source, so a broken binary fails fast instead of starting a long build.
+ */
+export function getLlamaInstance(): Promise<Llama> {
+	llamaPromise ??= getLlama({
+		gpu: false,
+		build: 'never',
+		// A ceiling shared by all contexts; each context asks for the manifest's `threads`.
+		maxThreads: availableParallelism(),
+		logLevel: LlamaLogLevel.warn,
+		logger: log
+	}).catch((err: unknown) => {
+		llamaPromise = null;
+		throw err;
+	});
+	return llamaPromise;
+}
+
+/**
+ * The runtime a manifest will generate with, without loading its model: for provenance written
+ * next to each output before the run ends. runGeneration returns the same.
+ */
+export async function describeRuntime(manifest: CheckpointManifest): Promise<RuntimeInfo> {
+	const llama = await getLlamaInstance();
+	return {
+		nodeLlamaCppVersion: await getModuleVersion(),
+		llamaCppRelease: llama.llamaCppRelease.release,
+		backend: llama.gpu === false ? 'cpu' : llama.gpu,
+		threads: Math.min(manifest.threads, llama.maxThreads)
+	};
+}
+
+// Architectures without attention or feed-forward hyperparameters.
+const RECURRENT_ARCHITECTURES = new Set(['mamba', 'mamba2', 'rwkv6', 'rwkv7', 'rwkv6qwen2']);
+
+/**
+ * Checks that a file exists and reads as a GGUF with an architecture (and, for models, the
+ * hyperparameters whose absence makes llama.cpp abort the whole process instead of throwing).
+ * @throws Error naming the file and what is wrong with it
+ */
+export async function preflightModel(
+	path: string,
+	kind: 'model' | 'adapter' = 'model'
+): Promise<GgufFileInfo> {
+	const info = await stat(path).catch((err: NodeJS.ErrnoException) => {
+		throw new Error(`${kind} file ${path} cannot be read: ${err.code ?? err.message}`);
+	});
+	if (!info.isFile()) throw new Error(`${kind} file ${path} is not a file`);
+	const gguf = await readGgufFileInfo(path, { readTensorInfo: false, logWarnings: false }).catch(
+		(err: unknown) => {
+			throw new Error(`${kind} file ${path} is not a valid GGUF file: ${String(err)}`);
+		}
+	);
+	const metadata = gguf.metadata as unknown as Record<string, Record<string, unknown> | undefined>;
+	const architecture = metadata.general?.architecture;
+	if (typeof architecture !== 'string' || !architecture) {
+		throw new Error(`${kind} file ${path} has no general.architecture`);
+	}
+	if (kind === 'model') {
+		const keys = ['context_length', 'embedding_length', 'block_count'];
+		if (!RECURRENT_ARCHITECTURES.has(architecture)) {
+			keys.push('feed_forward_length', 'attention.head_count');
+		}
+		const missing = keys.filter((key) => {
+			let node: unknown = metadata[architecture];
+			for (const part of key.split('.'))
+				node = (node as Record<string, unknown> | undefined)?.[part];
+			return node === undefined;
+		});
+		if (missing.length > 0) {
+			const names = missing.map((k) => `${architecture}.${k}`).join(', ');
+			throw new Error(`model file ${path} lacks required metadata: ${names}`);
+		}
+	}
+	return gguf;
+}
+
+// ---- prompt rendering ----------------------------------------------------------------------
+
+interface Renderer {
+	/** Tokens to feed, plus stop tokens the template implies beyond the model's EOG tokens. */
+	render(prompt: string): { tokens: Token[]; stopTokens: Set<Token>; stopStrings: string[] };
+}
+
+function chatRenderer(model: LlamaModel, wrapper: ChatWrapper, systemPrompt: string): Renderer {
+	return {
+		render(prompt) {
+			const chatHistory: ChatHistoryItem[] = [
+				...(systemPrompt ? [{ type: 'system' as const, text: systemPrompt }] : []),
+				{ type: 'user', text: prompt },
+				// An empty model turn makes the wrapper end with the assistant header.
+				{ type: 'model', response: [] }
+			];
+			const state = wrapper.generateContextState({ chatHistory });
+			const stopTokens = new Set<Token>();
+			const stopStrings: string[] = [];
+			for (const trigger of state.stopGenerationTriggers) {
+				const tokens = trigger.tokenize(model.tokenizer);
+				if (trigger.values.every((v) => typeof v === 'string'))
+					stopStrings.push(trigger.toString());
+				else if (tokens.length === 1) stopTokens.add(tokens[0] as Token);
+			}
+			return { tokens: state.contextText.tokenize(model.tokenizer), stopTokens, stopStrings };
+		}
+	};
+}
+
+function makeRenderer(model: LlamaModel, manifest: CheckpointManifest): Renderer {
+	switch (manifest.chatTemplate) {
+		case 'auto':
+			return chatRenderer(model, resolveChatWrapper(model), manifest.systemPrompt);
+		case 'chatml':
+			return chatRenderer(model, new ChatMLChatWrapper(), manifest.systemPrompt);
+		case 'llama3':
+			return chatRenderer(model, new Llama3ChatWrapper(), manifest.systemPrompt);
+		case 'none':
+			return {
+				render(prompt) {
+					const text = manifest.systemPrompt ? `${manifest.systemPrompt}\n\n${prompt}` : prompt;
+					const bos = model.tokens.shouldPrependBosToken ? model.tokens.bos : null;
+					// specialTokens false: "<|im_end|>" typed in a case must stay plain text.
+					const tokens = model.tokenize(text, false);
+					return {
+						tokens: bos === null ? tokens : [bos, ...tokens],
+						stopTokens: new Set(),
+						stopStrings: []
+					};
+				}
+			};
+	}
+}
+
+// ---- generation -----------------------------------------------------------------------------
+
+interface Job {
+	manifest: CheckpointManifest;
+	model: LlamaModel;
+	renderer: Renderer;
+	signal: AbortSignal;
+}
+
+/** What the sampler reads; an unset repeat penalty means none (node-llama-cpp would use 1.1). */
+function samplingOptions(manifest: CheckpointManifest, generated: Token[]) {
+	const s = manifest.sampling;
+	const greedy = s.temperature === 0;
+	return {
+		temperature: s.temperature,
+		...(greedy ? {} : { seed: s.seed, topP: s.topP, topK: s.topK, minP: s.minP }),
+		...(s.repeatPenalty !== undefined && s.repeatPenalty !== 1
+			? { repeatPenalty: { punishTokens: () => generated.slice(-64), penalty: s.repeatPenalty } }
+			: {}),
+		// Stop decisions are made here, so the end-of-generation token must reach the loop.
+		yieldEogToken: true
+	};
+}
+
+/**
+ * One request on one sequence. A bare evaluate() loop rather than LlamaCompletion: it gives exact
+ * token counts and the first-token time, and LlamaCompletion would prepend a second BOS to the
+ * chat-rendered prompt (which already starts with one).
+ */
+async function generateOne(
+	job: Job,
+	sequence: LlamaContextSequence,
+	request: GenerationRequest
+): Promise<GenerationResult> {
+	const { manifest, model, renderer, signal } = job;
+	const start = performance.now();
+	const mark = logCount;
+	const result: GenerationResult = {
+		key: request.key,
+		text: '',
+		promptTokens: 0,
+		completionTokens: 0,
+		durationMs: 0,
+		timeToFirstTokenMs: null,
+		tokensPerSecond: null,
+		finishReason: 'error',
+		seed: manifest.sampling.seed,
+		renderedPrompt: ''
+	};
+	const generated: Token[] = [];
+	let firstTokenAt: number | null = null;
+	try {
+		const { tokens, stopTokens, stopStrings: templateStops } = renderer.render(request.prompt);
+		result.promptTokens = tokens.length;
+		result.renderedPrompt = model.detokenize(tokens, true);
+		const room = sequence.contextSize - tokens.length;
+		if (room < 1) {
+			throw new Error(
+				`prompt has ${tokens.length} tokens but contextSize is ${sequence.contextSize}`
+			);
+		}
+		// Never let llama.cpp shift the context: a truncated prompt would be a silent change.
+		const budget = Math.min(manifest.sampling.maxTokens, room);
+		const stopStrings = [...manifest.sampling.stop, ...templateStops];
+		await sequence.clearHistory();
+		let finish: GenerationResult['finishReason'] | null = null;
+		let text = '';
+		for await (const token of sequence.evaluate(tokens, samplingOptions(manifest, generated))) {
+			firstTokenAt ??= performance.now();
+			if (signal.aborted) break;
+			if (model.isEogToken(token) || stopTokens.has(token)) {
+				finish = 'stop';
+				break;
+			}
+			generated.push(token);
+			if (stopStrings.length > 0) {
+				text = model.detokenize(generated);
+				const cut = Math.min(...stopStrings.map((s) => text.indexOf(s)).filter((i) => i >= 0));
+				if (Number.isFinite(cut)) {
+					text = text.slice(0, cut);
+					finish = 'stop';
+					break;
+				}
+			}
+			if (generated.length >= budget) {
+				finish = 'length';
+				break;
+			}
+		}
+		if (signal.aborted) throw signal.reason ?? new Error('aborted');
+		if (finish === null) throw new Error('generation ended without a stop token or limit');
+		result.text = stopStrings.length > 0 ? text : model.detokenize(generated);
+		result.finishReason = finish;
+	} catch (err) {
+		if (signal.aborted) throw err;
+		const cause = await captureCause(mark);
+		result.error = withCause(err instanceof Error ? err.message : String(err), cause);
+		result.text = model.detokenize(generated);
+	}
+	const end = performance.now();
+	result.completionTokens = generated.length;
+	result.durationMs = end - start;
+	if (firstTokenAt !== null) {
+		result.timeToFirstTokenMs = firstTokenAt - start;
+		if (generated.length > 1 && end > firstTokenAt) {
+			result.tokensPerSecond = ((generated.length - 1) * 1000) / (end - firstTokenAt);
+		}
+	}
+	return result;
+}
+
+function gpuLayers(gpu: CheckpointManifest['gpu']): 'auto' | number {
+	if (gpu === 'off') return 0;
+	return gpu;
+}
+
+/**
+ * Generates one completion per request with a checkpoint manifest's model, adapters, chat
+ * template and sampling. The model is loaded once; `min(parallel, requests.length)` sequences
+ * decode at once, each worker taking the next request from a shared queue. `onResult` is awaited
+ * for each result as it finishes, never concurrently, so the caller can persist row by row.
+ * A failing request becomes a result with finishReason 'error' and llama.cpp's logged cause.
+ * On abort, no new requests start, in-flight ones are dropped (no onResult) and the promise
+ * rejects with the signal's reason once everything is disposed.
+ * @param manifestDir directory the manifest's model and adapter paths are relative to
+ * @throws Error naming the file and llama.cpp's logged cause when the model or an adapter fails
+ *   to load; whatever onResult throws (remaining work is abandoned)
+ */
+export async function runGeneration(
+	manifest: CheckpointManifest,
+	manifestDir: string,
+	requests: GenerationRequest[],
+	opts: { signal?: AbortSignal; onResult: (r: GenerationResult) => Promise<void> }
+): Promise<RuntimeInfo> {
+	const modelPath = resolve(manifestDir, manifest.model);
+	const adapters = manifest.adapters.map((a) => ({
+		filePath: resolve(manifestDir, a.path),
+		scale: a.scale
+	}));
+	await preflightModel(modelPath, 'model');
+	for (const a of adapters) await preflightModel(a.filePath, 'adapter');
+	opts.signal?.throwIfAborted();
+
+	const llama = await getLlamaInstance();
+	const stop = new AbortController();
+	const onAbort = () => stop.abort(opts.signal?.reason);
+	opts.signal?.addEventListener('abort', onAbort, { once: true });
+
+	let model: LlamaModel | null = null;
+	let context: Awaited<ReturnType<LlamaModel['createContext']>> | null = null;
+	const sequences: LlamaContextSequence[] = [];
+	try {
+		let mark = logCount;
+		model = await llama
+			.loadModel({ modelPath, gpuLayers: gpuLayers(manifest.gpu), loadSignal: stop.signal })
+			.catch(async (err: unknown) => {
+				stop.signal.throwIfAborted();
+				throw new Error(withCause(`failed to load model ${modelPath}`, await captureCause(mark)), {
+					cause: err
+				});
+			});
+		mark = logCount;
+		const loadedModel = model;
+		context = await loadedModel
+			.createContext({
+				contextSize: manifest.contextSize,
+				sequences: Math.max(1, Math.min(manifest.parallel, requests.length)),
+				threads: manifest.threads,
+				failedCreationRemedy: false,
+				createSignal: stop.signal,
+				...(adapters.length > 0 ? { lora: { adapters } } : {})
+			})
+			.catch(async (err: unknown) => {
+				stop.signal.throwIfAborted();
+				const what =
+					adapters.length > 0
+						? `failed to create a context with adapters ${adapters.map((a) => a.filePath).join(', ')}`
+						: `failed to create a context for ${modelPath}`;
+				throw new Error(withCause(what, await captureCause(mark)), { cause: err });
+			});
+		while (context.sequencesLeft > 0) sequences.push(context.getSequence());
+
+		const job: Job = {
+			manifest,
+			model: loadedModel,
+			renderer: makeRenderer(loadedModel, manifest),
+			signal: stop.signal
+		};
+		let next = 0;
+		// Serialises onResult so the caller never sees two calls at once.
+		let delivered: Promise<void> = Promise.resolve();
+		const worker = async (sequence: LlamaContextSequence) => {
+			while (!stop.signal.aborted && next < requests.length) {
+				const request = requests[next++] as GenerationRequest;
+				const result = await generateOne(job, sequence, request);
+				delivered = delivered.then(() => opts.onResult(result));
+				await delivered;
+			}
+		};
+		const outcomes = await Promise.allSettled(
+			sequences.map((s) =>
+				worker(s).catch((err: unknown) => {
+					// One worker's failure (a throwing onResult) stops the others too.
+					stop.abort(err);
+					throw err;
+				})
+			)
+		);
+		opts.signal?.throwIfAborted();
+		const failed = outcomes.find((o) => o.status === 'rejected');
+		if (failed) throw failed.reason;
+
+		return { ...(await describeRuntime(manifest)), threads: context.idealThreads };
+	} finally {
+		opts.signal?.removeEventListener('abort', onAbort);
+		for (const s of sequences) s.dispose();
+		await context?.dispose();
+		// Adapters are only freed with their model.
+		await model?.dispose();
+	}
+}

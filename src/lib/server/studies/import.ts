@@ -1,0 +1,250 @@
+/**
+ * Writes a validated study definition to the database in one transaction. Re-importing the same
+ * definition changes nothing; a changed one updates what changed, and refuses changes that
+ * would alter what raters already saw (an output inside a round).
+ */
+import { isDeepStrictEqual } from 'node:util';
+import { and, eq, inArray } from 'drizzle-orm';
+import { normalizeOutput } from '../../domain/normalize';
+import { ConflictError, ValidationError } from '../../errors';
+import type { Actor } from '../auth/actors';
+import * as audit from '../audit';
+import type { Db } from '../db';
+import { cases, checkpoints, items, outputs, studies } from '../db/schema';
+import type { LoadedCheckpoint, StudyDefinition } from './loader';
+
+export interface ImportSummary {
+	studyId: string;
+	slug: string;
+	created: boolean;
+	cases: { added: number; updated: number; unchanged: number };
+	checkpoints: { added: number; updated: number; unchanged: number };
+	outputs: { added: number; updated: number; unchanged: number };
+}
+
+const counter = () => ({ added: 0, updated: 0, unchanged: 0 });
+// jsonb does not keep key order, so compare structurally.
+const same = (a: unknown, b: unknown) => isDeepStrictEqual(a, b);
+
+export async function importStudy(
+	db: Db,
+	actor: Actor,
+	def: StudyDefinition
+): Promise<ImportSummary> {
+	return db.transaction(async (tx) => {
+		const summary: ImportSummary = {
+			studyId: '',
+			slug: def.slug,
+			created: false,
+			cases: counter(),
+			checkpoints: counter(),
+			outputs: counter()
+		};
+		const values = {
+			slug: def.slug,
+			name: def.study.name,
+			description: def.study.description,
+			seed: def.study.seed,
+			form: def.study.form,
+			definitionHash: def.hash
+		};
+		let [study] = await tx.select().from(studies).where(eq(studies.slug, def.slug));
+		if (!study) {
+			[study] = await tx.insert(studies).values(values).returning();
+			summary.created = true;
+		} else if (study.definitionHash !== def.hash) {
+			[study] = await tx
+				.update(studies)
+				.set({ ...values, updatedAt: new Date() })
+				.where(eq(studies.id, study.id))
+				.returning();
+		}
+		const studyId = study!.id;
+		summary.studyId = studyId;
+
+		const caseIds = await upsertCases(tx, studyId, def, summary);
+		for (const cp of def.checkpoints) {
+			const checkpointId = await upsertCheckpoint(tx, studyId, cp, summary);
+			if (cp.kind === 'imported') await upsertImported(tx, checkpointId, cp, caseIds, summary);
+			else await ensurePending(tx, checkpointId, [...caseIds.values()]);
+		}
+		await audit.record(tx, actor, {
+			action: summary.created ? 'study.create' : 'study.import',
+			entity: 'study',
+			entityId: studyId,
+			studyId,
+			after: {
+				hash: def.hash,
+				cases: summary.cases,
+				checkpoints: summary.checkpoints,
+				outputs: summary.outputs
+			}
+		});
+		return summary;
+	});
+}
+
+async function upsertCases(
+	tx: Db,
+	studyId: string,
+	def: StudyDefinition,
+	summary: ImportSummary
+): Promise<Map<string, string>> {
+	const existing = await tx.select().from(cases).where(eq(cases.studyId, studyId));
+	const byExternal = new Map(existing.map((c) => [c.externalId, c]));
+	const inFile = new Set(def.cases.map((c) => c.value.id));
+	const missing = existing.filter((c) => !inFile.has(c.externalId));
+	if (missing.length) {
+		throw new ValidationError(
+			missing.map((c) => ({
+				file: `studies/${def.slug}/${def.study.cases}`,
+				message: `case "${c.externalId}" was imported before and is missing now; removing cases from a study is not supported`
+			}))
+		);
+	}
+	const ids = new Map<string, string>();
+	for (const [position, { value }] of def.cases.entries()) {
+		const row = {
+			studyId,
+			externalId: value.id,
+			position,
+			source: value.source,
+			reference: value.reference ?? null,
+			goldModality: value.gold?.modality ?? null,
+			goldIcd10: value.gold?.icd10 ?? null
+		};
+		const old = byExternal.get(value.id);
+		if (!old) {
+			const [created] = await tx.insert(cases).values(row).returning({ id: cases.id });
+			ids.set(value.id, created!.id);
+			summary.cases.added++;
+			continue;
+		}
+		ids.set(value.id, old.id);
+		const changed =
+			old.position !== position ||
+			!same(old.source, row.source) ||
+			old.reference !== row.reference ||
+			old.goldModality !== row.goldModality ||
+			old.goldIcd10 !== row.goldIcd10;
+		if (!changed) {
+			summary.cases.unchanged++;
+			continue;
+		}
+		await tx
+			.update(cases)
+			.set({ ...row, updatedAt: new Date() })
+			.where(eq(cases.id, old.id));
+		summary.cases.updated++;
+	}
+	return ids;
+}
+
+async function upsertCheckpoint(
+	tx: Db,
+	studyId: string,
+	cp: LoadedCheckpoint,
+	summary: ImportSummary
+): Promise<string> {
+	const row = {
+		studyId,
+		name: cp.name,
+		kind: cp.kind,
+		manifestPath: cp.manifestPath ?? null,
+		manifest: (cp.manifest as Record<string, unknown> | undefined) ?? null,
+		outputsPath: cp.outputsPath ?? null,
+		adapters: cp.manifest?.adapters.map((a) => ({ path: a.path, scale: a.scale })) ?? null
+	};
+	const [old] = await tx
+		.select()
+		.from(checkpoints)
+		.where(and(eq(checkpoints.studyId, studyId), eq(checkpoints.name, cp.name)));
+	if (!old) {
+		const [created] = await tx.insert(checkpoints).values(row).returning({ id: checkpoints.id });
+		summary.checkpoints.added++;
+		return created!.id;
+	}
+	if (old.kind !== cp.kind) {
+		throw new ConflictError(
+			`Checkpoint "${cp.name}" was imported as ${old.kind} and is ${cp.kind} now; give it a new name instead`
+		);
+	}
+	const changed =
+		old.manifestPath !== row.manifestPath ||
+		!same(old.manifest, row.manifest) ||
+		old.outputsPath !== row.outputsPath;
+	if (changed) {
+		await tx
+			.update(checkpoints)
+			.set({ ...row, updatedAt: new Date() })
+			.where(eq(checkpoints.id, old.id));
+		summary.checkpoints.updated++;
+	} else summary.checkpoints.unchanged++;
+	return old.id;
+}
+
+async function upsertImported(
+	tx: Db,
+	checkpointId: string,
+	cp: LoadedCheckpoint,
+	caseIds: Map<string, string>,
+	summary: ImportSummary
+): Promise<void> {
+	const existing = await tx.select().from(outputs).where(eq(outputs.checkpointId, checkpointId));
+	const byCase = new Map(existing.map((o) => [o.caseId, o]));
+	const inRounds = new Set(
+		existing.length
+			? (
+					await tx
+						.select({ outputId: items.outputId })
+						.from(items)
+						.where(
+							inArray(
+								items.outputId,
+								existing.map((o) => o.id)
+							)
+						)
+				).map((r) => r.outputId)
+			: []
+	);
+	for (const { value, line } of cp.outputs ?? []) {
+		const caseId = caseIds.get(value.case_id)!;
+		const normalized = normalizeOutput(value.text);
+		const row = {
+			caseId,
+			checkpointId,
+			status: 'done' as const,
+			rawText: value.text,
+			text: normalized.text,
+			normalization: normalized.rules,
+			error: null,
+			provenance: { source: 'imported', file: cp.outputsPath, ...value.provenance }
+		};
+		const old = byCase.get(caseId);
+		if (!old) {
+			await tx.insert(outputs).values(row);
+			summary.outputs.added++;
+		} else if (old.rawText === row.rawText && same(old.provenance, row.provenance)) {
+			summary.outputs.unchanged++;
+		} else if (inRounds.has(old.id)) {
+			throw new ConflictError(
+				`${cp.outputsPath}, line ${line}: the output for case "${value.case_id}" changed, but raters already see it in a round; import it as a new checkpoint instead`
+			);
+		} else {
+			await tx
+				.update(outputs)
+				.set({ ...row, updatedAt: new Date() })
+				.where(eq(outputs.id, old.id));
+			summary.outputs.updated++;
+		}
+	}
+}
+
+/** Local checkpoints get one pending output per case; generation fills them in. */
+async function ensurePending(tx: Db, checkpointId: string, caseIds: string[]): Promise<void> {
+	if (!caseIds.length) return;
+	await tx
+		.insert(outputs)
+		.values(caseIds.map((caseId) => ({ caseId, checkpointId, status: 'pending' as const })))
+		.onConflictDoNothing();
+}

@@ -1,0 +1,42 @@
+import { redirect } from '@sveltejs/kit';
+import { db } from '$lib/server/app-db';
+import { asFailure, asHttpError } from '$lib/server/http';
+import * as rounds from '$lib/server/rounds';
+import * as studies from '$lib/server/studies/queries';
+import type { Actions, PageServerLoad } from './$types';
+
+export const load: PageServerLoad = async ({ params }) => {
+	try {
+		const study = await studies.bySlug(db(), params.slug);
+		return {
+			study: { slug: study.slug, name: study.name, description: study.description },
+			status: await studies.status(db(), study.id),
+			rounds: (await rounds.listForStudy(db(), study.id)).map((r) => ({
+				id: r.id,
+				name: r.name,
+				status: r.status
+			}))
+		};
+	} catch (e) {
+		asHttpError(e);
+	}
+};
+
+export const actions: Actions = {
+	createRound: async ({ params, request, locals }) => {
+		const form = await request.formData();
+		let id: string;
+		try {
+			const study = await studies.bySlug(db(), params.slug);
+			const round = await rounds.create(db(), locals.coordinator!, {
+				studyId: study.id,
+				name: String(form.get('name') ?? ''),
+				checkpointNames: form.getAll('checkpoint').map(String)
+			});
+			id = round.id;
+		} catch (e) {
+			return asFailure(e);
+		}
+		redirect(303, `/rounds/${id}`);
+	}
+};

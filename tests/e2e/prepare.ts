@@ -1,0 +1,69 @@
+/**
+ * Prepares the e2e database: a small copy of the demo study (3 cases, 2 imported checkpoints =
+ * 6 items), an open round with two raters, and a coordinator. Writes the links and the
+ * checkpoint identifiers (for the blinding checks) to <out>/fixture.json.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { CLI } from '../../src/lib/server/auth/actors';
+import * as users from '../../src/lib/server/auth/users';
+import { readConfig } from '../../src/lib/server/config';
+import { openDatabase } from '../../src/lib/server/db';
+import * as schema from '../../src/lib/server/db/schema';
+import * as rounds from '../../src/lib/server/rounds';
+import { importStudy } from '../../src/lib/server/studies/import';
+import { loadStudy } from '../../src/lib/server/studies/loader';
+import { copyDemoStudy } from '../support/fixtures';
+import { E2E_COORDINATOR, type E2eFixture } from './fixture';
+
+const out = path.resolve(process.argv[2] ?? 'tests/.tmp/e2e');
+const config = readConfig();
+const keep = new Set(['DEMO-01', 'DEMO-05', 'DEMO-10']);
+const only = (text: string, key: string) =>
+	text
+		.split('\n')
+		.filter((l) => l.trim() && keep.has(JSON.parse(l)[key]))
+		.join('\n') + '\n';
+const dir = copyDemoStudy(out, 'study', {
+	slug: 'mini',
+	mutate: (files) => {
+		files['cases.jsonl'] = only(files['cases.jsonl']!, 'id');
+		files['outputs/base.jsonl'] = only(files['outputs/base.jsonl']!, 'case_id');
+		files['outputs/finetuned.jsonl'] = only(files['outputs/finetuned.jsonl']!, 'case_id');
+		files['study.yaml'] = files['study.yaml']!.replace('name: Demo —', 'name: Mini demo —').replace(
+			/\n {2}- name: tiny-random\n {4}manifest: [^\n]+/,
+			''
+		);
+	}
+});
+
+const database = await openDatabase({ dataDir: config.dataDir });
+try {
+	await database.migrate(config.migrationsDir);
+	const { db } = database;
+	const { studyId } = await importStudy(db, CLI, loadStudy(dir));
+	await users.ensure(db, CLI, { ...E2E_COORDINATOR, name: 'E2E coordinator' });
+	const round = await rounds.create(db, CLI, {
+		studyId,
+		name: 'E2E round',
+		checkpointNames: ['llama3-8b-instruct', 'llama3-8b-qlora-letters'],
+		seed: 'e2e'
+	});
+	await rounds.transition(db, CLI, round.id, 'open');
+	const a = await rounds.addRater(db, CLI, round.id, { name: 'Rater A' });
+	const b = await rounds.addRater(db, CLI, round.id, { name: 'Rater B' });
+	const cps = await db.select().from(schema.checkpoints);
+	const fixture: E2eFixture = {
+		roundId: round.id,
+		raterA: `/r/${a.token}`,
+		raterB: `/r/${b.token}`,
+		checkpointSecrets: cps.flatMap((c) =>
+			[c.id, c.name, c.manifestPath, c.outputsPath, 'tiny-random.gguf', 'llama3', 'qlora'].filter(
+				(s): s is string => !!s
+			)
+		)
+	};
+	fs.writeFileSync(path.join(out, 'fixture.json'), JSON.stringify(fixture, null, 2));
+} finally {
+	await database.close();
+}

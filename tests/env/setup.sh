@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs and starts what the tests need on a fresh Debian 12 machine: Debian's Chromium for
+# Playwright and a running PostgreSQL 15 with a role that may create test databases.
+# Idempotent. Fails (never skips) when something cannot be had.
+set -euo pipefail
+
+APT="apt-get -o DPkg::Lock::Timeout=900"
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+updated=""
+apt_install() {
+	if [ -z "$updated" ]; then $SUDO $APT update -qq; updated=1; fi
+	DEBIAN_FRONTEND=noninteractive $SUDO $APT install -y -qq "$@"
+}
+
+if [ ! -x /usr/bin/chromium ]; then
+	echo "setup: installing Debian's chromium"
+	apt_install chromium
+fi
+
+if ! command -v pg_lsclusters >/dev/null || ! pg_lsclusters -h 2>/dev/null | grep -q '^15 '; then
+	echo "setup: installing PostgreSQL 15"
+	apt_install postgresql-15
+fi
+if ! pg_lsclusters -h | grep -q '^15 \+main \+[0-9]\+ \+online'; then
+	echo "setup: starting PostgreSQL 15"
+	$SUDO pg_ctlcluster 15 main start
+fi
+as_postgres() {
+	if [ -z "$SUDO" ]; then su postgres -c "$1"; else sudo -u postgres sh -c "$1"; fi
+}
+for _ in $(seq 1 30); do
+	if as_postgres "psql -qAtc 'select 1'" >/dev/null 2>&1; then break; fi
+	sleep 1
+done
+as_postgres "psql -qAtc 'select 1'" >/dev/null
+
+# The test role creates one database per test suite (and drops it afterwards).
+as_postgres "psql -qAt" <<'SQL' >/dev/null
+DO $$ BEGIN
+	IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'blindeval_test') THEN
+		CREATE ROLE blindeval_test LOGIN CREATEDB PASSWORD 'blindeval_test';
+	END IF;
+END $$;
+SQL
+if ! as_postgres "psql -qAtc \"select 1 from pg_database where datname = 'blindeval_test'\"" | grep -q 1; then
+	as_postgres "createdb -O blindeval_test blindeval_test"
+fi
+echo "setup: chromium $(/usr/bin/chromium --version 2>/dev/null | awk '{print $2}'), PostgreSQL 15 online"
