@@ -4,6 +4,8 @@ export interface E2eFixture {
 	roundId: string;
 	raterA: string;
 	raterB: string;
+	/** The demo round's rater link, as `npm run demo` prints it. */
+	demoRater: string;
 	/** Strings no rater-reachable response may contain. */
 	checkpointSecrets: string[];
 }

@@ -13,6 +13,7 @@ import * as schema from '../../src/lib/server/db/schema';
 import * as rounds from '../../src/lib/server/rounds';
 import { importStudy } from '../../src/lib/server/studies/import';
 import { loadStudy } from '../../src/lib/server/studies/loader';
+import { setUpDemo } from '../../src/lib/server/demo';
 import { copyDemoStudy } from '../support/fixtures';
 import { E2E_COORDINATOR, type E2eFixture } from './fixture';
 
@@ -52,15 +53,25 @@ try {
 	await rounds.transition(db, CLI, round.id, 'open');
 	const a = await rounds.addRater(db, CLI, round.id, { name: 'Rater A' });
 	const b = await rounds.addRater(db, CLI, round.id, { name: 'Rater B' });
+	// The demo study and its round, exactly as `npm run demo` sets them up.
+	const demo = await setUpDemo(db, config.publicUrl);
 	const cps = await db.select().from(schema.checkpoints);
 	const fixture: E2eFixture = {
 		roundId: round.id,
 		raterA: `/r/${a.token}`,
 		raterB: `/r/${b.token}`,
+		demoRater: new URL(demo.raterLink).pathname,
 		checkpointSecrets: cps.flatMap((c) =>
-			[c.id, c.name, c.manifestPath, c.outputsPath, 'tiny-random.gguf', 'llama3', 'qlora'].filter(
-				(s): s is string => !!s
-			)
+			[
+				c.id,
+				c.name,
+				c.manifestPath,
+				c.outputsPath,
+				c.modelSha256,
+				'tiny-random',
+				'llama3',
+				'qlora'
+			].filter((s): s is string => !!s)
 		)
 	};
 	fs.writeFileSync(path.join(out, 'fixture.json'), JSON.stringify(fixture, null, 2));
