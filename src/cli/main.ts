@@ -201,8 +201,8 @@ blindeval demo is ready.
 		})
 };
 
-async function main(argv: string[]): Promise<number> {
-	const { positionals, values } = parseArgs({
+function parseOptions(argv: string[]) {
+	return parseArgs({
 		args: argv,
 		allowPositionals: true,
 		options: {
@@ -223,6 +223,16 @@ async function main(argv: string[]): Promise<number> {
 			help: { type: 'boolean', short: 'h' }
 		}
 	});
+}
+
+async function main(argv: string[]): Promise<number> {
+	let parsed;
+	try {
+		parsed = parseOptions(argv);
+	} catch (e) {
+		throw new UsageError((e as Error).message);
+	}
+	const { positionals, values } = parsed;
 	const [command, ...args] = positionals;
 	const run = command ? commands[command] : undefined;
 	if (!run || values.help) {
