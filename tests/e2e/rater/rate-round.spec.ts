@@ -1,5 +1,6 @@
-import { expect, test, type Page } from '@playwright/test';
-import { E2E_COORDINATOR, readFixture } from '../fixture';
+import { expect, test } from '@playwright/test';
+import { readFixture } from '../fixture';
+import { CoordinatorPages } from '../pages/coordinator';
 
 /**
  * A rater scores every item of a small round through their link, reloading midway; the
@@ -67,13 +68,11 @@ test('a rater scores a whole round; the export holds exactly those scores', asyn
 
 	// The coordinator locks, unblinds and exports.
 	const coordinator = await browser.newPage();
-	await signIn(coordinator);
-	await coordinator.goto(`/rounds/${fixture.roundId}`);
-	await coordinator.getByRole('button', { name: 'Lock round' }).click();
-	await expect(coordinator.getByTestId('round-status')).toHaveText('locked');
-	await coordinator.getByRole('checkbox').check();
-	await coordinator.getByRole('button', { name: 'Unblind' }).click();
-	await expect(coordinator.getByTestId('round-status')).toHaveText('unblinded');
+	const pages = new CoordinatorPages(coordinator);
+	await pages.signIn();
+	await pages.openRoundPage(fixture.roundId);
+	await pages.transition('Lock round', 'locked');
+	await pages.unblind();
 	await expect(coordinator.getByTestId('means')).toContainText('llama3-8b-qlora-letters');
 	const download = coordinator.waitForEvent('download');
 	await coordinator.getByTestId('export').click();
@@ -103,14 +102,6 @@ test('a locked round is read-only for raters', async ({ page }) => {
 	});
 	expect(response.status()).toBe(409);
 });
-
-async function signIn(page: Page) {
-	await page.goto('/login');
-	await page.getByLabel('Email').fill(E2E_COORDINATOR.email);
-	await page.getByLabel('Password').fill(E2E_COORDINATOR.password);
-	await page.getByRole('button', { name: 'Sign in' }).click();
-	await expect(page).toHaveURL(/\/studies$/);
-}
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
 	const chunks: Buffer[] = [];

@@ -1,0 +1,37 @@
+import { expect, type Page } from '@playwright/test';
+import { E2E_COORDINATOR } from '../fixture';
+
+/** Page object for the coordinator's pages (sign-in, study, round). */
+export class CoordinatorPages {
+	constructor(readonly page: Page) {}
+
+	async signIn() {
+		await this.page.goto('/login');
+		await this.page.getByLabel('Email').fill(E2E_COORDINATOR.email);
+		await this.page.getByLabel('Password').fill(E2E_COORDINATOR.password);
+		await this.page.getByRole('button', { name: 'Sign in' }).click();
+		await expect(this.page).toHaveURL(/\/studies$/);
+	}
+
+	async openRoundPage(roundId: string) {
+		await this.page.goto(`/rounds/${roundId}`);
+	}
+
+	async transition(button: 'Open round' | 'Lock round', expected: string) {
+		await this.page.getByRole('button', { name: button }).click();
+		await expect(this.page.getByTestId('round-status')).toHaveText(expected);
+	}
+
+	async unblind() {
+		await this.page.getByRole('checkbox').check();
+		await this.page.getByRole('button', { name: 'Unblind' }).click();
+		await expect(this.page.getByTestId('round-status')).toHaveText('unblinded');
+	}
+
+	/** Adds a rater and returns the link shown once. */
+	async addRater(name: string): Promise<string> {
+		await this.page.getByLabel('Name').fill(name);
+		await this.page.getByRole('button', { name: 'Add rater and create link' }).click();
+		return (await this.page.getByTestId('rater-link').textContent())!.trim();
+	}
+}
