@@ -25,8 +25,10 @@ const USAGE = `Usage: npm run cli -- <command> [options]
 Commands:
   migrate                              apply database migrations
   import <study-dir>                   import or update a study from studies/<slug>/
-  generate <study-dir> [--checkpoint NAME] [--force] [--parallel N]
-                                       compute missing outputs of local checkpoints
+  generate <study-dir> [--checkpoint NAME] [--force] [--parallel N] [--lease SECONDS]
+                                       compute missing outputs of local checkpoints; safe to
+                                       stop and restart, and to run on several machines at once
+                                       against one PostgreSQL (outputs are leased)
   status <slug>                        cases, outputs per checkpoint, rounds and rater progress
   export <slug> --round NAME [--out FILE]
                                        long-format ratings CSV of an unblinded round
@@ -97,11 +99,15 @@ const commands: Record<string, (args: string[], values: Values) => Promise<void>
 				checkpoint: values.checkpoint as string | undefined,
 				force: values.force === true,
 				parallel: values.parallel ? Number(values.parallel) : undefined,
+				leaseSeconds: values.lease ? Number(values.lease) : undefined,
 				signal: controller.signal,
 				onProgress: (p) => process.stderr.write(`\r${progressLine(p)}`)
 			});
 			process.stderr.write('\n');
-			console.log(`Generated ${result.done} output(s), ${result.errors} error(s).`);
+			console.log(
+				`${result.cancelled ? 'Cancelled after' : 'Generated'} ${result.done} output(s), ${result.errors} error(s).`
+			);
+			if (result.cancelled) process.exitCode = 130;
 		}),
 
 	status: ([slug]) =>
@@ -209,6 +215,7 @@ function parseOptions(argv: string[]) {
 			checkpoint: { type: 'string', multiple: true },
 			force: { type: 'boolean' },
 			parallel: { type: 'string' },
+			lease: { type: 'string' },
 			round: { type: 'string' },
 			out: { type: 'string' },
 			name: { type: 'string' },

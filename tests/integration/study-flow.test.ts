@@ -177,7 +177,7 @@ describe.each(TEST_DATABASES)('study flow on $name', ({ create }) => {
 		const result = await generateStudy(database.db, CLI, loadStudy(dir), {
 			checkpoint: 'tiny-random'
 		});
-		expect(result).toEqual({ done: 14, errors: 0 });
+		expect(result).toEqual({ done: 14, errors: 0, cancelled: false });
 		const rows = await database.db
 			.select()
 			.from(schema.outputs)
@@ -198,7 +198,7 @@ describe.each(TEST_DATABASES)('study flow on $name', ({ create }) => {
 		// Resuming finds nothing left to do.
 		expect(
 			await generateStudy(database.db, CLI, loadStudy(dir), { checkpoint: 'tiny-random' })
-		).toEqual({ done: 0, errors: 0 });
+		).toEqual({ done: 0, errors: 0, cancelled: false });
 	});
 
 	it('runs a round: blinded rating, lock, unblind, export', async () => {

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { isAlive } from '../process-alive';
 
 /**
  * Takes an exclusive lock on a PGlite data folder (a pid file), failing with a clear message
@@ -26,13 +27,4 @@ export function acquireDataDirLock(dataDir: string): () => void {
 		}
 	}
 	throw new Error(`Could not lock the data folder ${dataDir}`);
-}
-
-function isAlive(pid: number): boolean {
-	try {
-		process.kill(pid, 0);
-		return true;
-	} catch (e) {
-		return (e as NodeJS.ErrnoException).code === 'EPERM';
-	}
 }

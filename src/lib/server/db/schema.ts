@@ -8,7 +8,9 @@
  */
 import { sql } from 'drizzle-orm';
 import {
+	bigint,
 	bigserial,
+	boolean,
 	check,
 	index,
 	integer,
@@ -37,6 +39,8 @@ export const studies = pgTable('studies', {
 	form: jsonb().$type<RatingForm>().notNull(),
 	/** SHA-256 of the imported definition (study.yaml + referenced files); re-import detects change. */
 	definitionHash: text().notNull().default(''),
+	/** Absolute path of the study folder last imported: generation started from the UI reads it. */
+	sourceDir: text(),
 	createdAt: createdAt(),
 	updatedAt: updatedAt()
 });
@@ -114,6 +118,12 @@ export const outputs = pgTable(
 		tokensPerSecond: real(),
 		finishReason: text(),
 		provenance: jsonb().$type<Record<string, unknown>>(),
+		/** The generate worker holding this output while status is 'running' (host/pid/random). */
+		leaseOwner: text(),
+		/** A running output whose lease has expired is back in the pool (its worker died). */
+		leaseExpiresAt: timestamp({ withTimezone: true }),
+		/** How often a worker claimed this output: 1 for every output computed exactly once. */
+		attempts: integer().notNull().default(0),
 		createdAt: createdAt(),
 		updatedAt: updatedAt()
 	},
@@ -303,3 +313,50 @@ export const auditLog = pgTable(
 	},
 	(t) => [index().on(t.studyId, t.at), index().on(t.entity, t.entityId)]
 );
+
+/**
+ * Generation jobs, one per `generate` run (CLI or UI) and checkpoint: live progress for the
+ * coordinator UI, cancellation, and a heartbeat so a job whose process died is seen as such.
+ */
+export const generationJobs = pgTable(
+	'generation_jobs',
+	{
+		id: id(),
+		studyId: uuid()
+			.notNull()
+			.references(() => studies.id, { onDelete: 'cascade' }),
+		checkpointId: uuid()
+			.notNull()
+			.references(() => checkpoints.id, { onDelete: 'cascade' }),
+		worker: text().notNull(),
+		status: text({ enum: ['running', 'done', 'failed', 'cancelled', 'interrupted'] })
+			.notNull()
+			.default('running'),
+		done: integer().notNull().default(0),
+		errors: integer().notNull().default(0),
+		total: integer().notNull().default(0),
+		tokensPerSecond: real(),
+		etaSeconds: integer(),
+		message: text(),
+		cancelRequested: boolean().notNull().default(false),
+		startedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+		heartbeatAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+		finishedAt: timestamp({ withTimezone: true })
+	},
+	(t) => [
+		index().on(t.studyId, t.startedAt),
+		check(
+			'generation_jobs_status_check',
+			sql`${t.status} in ('running', 'done', 'failed', 'cancelled', 'interrupted')`
+		)
+	]
+);
+
+/** SHA-256 of model and adapter files, cached by path, size and mtime (models are gigabytes). */
+export const fileDigests = pgTable('file_digests', {
+	path: text().primaryKey(),
+	size: bigint({ mode: 'number' }).notNull(),
+	mtimeMs: bigint({ mode: 'number' }).notNull(),
+	sha256: text().notNull(),
+	computedAt: timestamp({ withTimezone: true }).notNull().defaultNow()
+});

@@ -1,13 +1,13 @@
 /**
  * The pre-compute job: fills in every missing output of a study's local checkpoints, one
- * checkpoint (one model) at a time, writing each output as soon as it is finished so that a job
- * stopped at any point resumes with the rest. Prompts are rendered for every case before the
- * model loads, so a template error stops the job before anything is written.
+ * checkpoint (one model) at a time. Outputs are claimed one by one under a lease (leases.ts), so
+ * a job killed at any point, or several workers on one PostgreSQL, never compute an output
+ * twice and never lose one; each result is written as soon as it is finished. Preflight runs
+ * before anything is claimed or written.
  */
 import { createHash } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
-import { and, eq, inArray, ne } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import { renderPrompt, type CheckpointManifest } from '../../domain/checkpoint-manifest';
 import { normalizeOutput } from '../../domain/normalize';
 import { ConflictError, ValidationError, type Issue } from '../../errors';
@@ -17,7 +17,11 @@ import type { Db } from '../db';
 import { cases, checkpoints, items, outputs } from '../db/schema';
 import { importStudy } from '../studies/import';
 import type { StudyDefinition } from '../studies/loader';
-import { describeRuntime, preflightModel, runGeneration, type GenerationResult } from './llama';
+import { digestOf } from './digests';
+import * as jobs from './jobs';
+import * as leases from './leases';
+import { describeRuntime, runGeneration, type GenerationResult, type RuntimeInfo } from './llama';
+import { preflight } from './preflight';
 
 export interface GenerationProgress {
 	checkpoint: string;
@@ -35,15 +39,18 @@ export interface GenerateOptions {
 	force?: boolean;
 	/** Overrides the manifest's number of parallel sequences. */
 	parallel?: number;
+	/** Lease length; a dead worker's outputs return to the pool after this. Default 60 s. */
+	leaseSeconds?: number;
 	signal?: AbortSignal;
 	onProgress?: (p: GenerationProgress) => void;
+	/** Called once per checkpoint with the id of its generation_jobs row. */
+	onJob?: (jobId: string) => void;
 }
 
-/** SHA-256 of a file, streamed (model files are gigabytes). */
-export async function sha256File(file: string): Promise<string> {
-	const hash = createHash('sha256');
-	for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);
-	return hash.digest('hex');
+export interface GenerateResult {
+	done: number;
+	errors: number;
+	cancelled: boolean;
 }
 
 export async function generateStudy(
@@ -51,7 +58,7 @@ export async function generateStudy(
 	actor: Actor,
 	def: StudyDefinition,
 	opts: GenerateOptions = {}
-): Promise<{ done: number; errors: number }> {
+): Promise<GenerateResult> {
 	const local = def.checkpoints.filter(
 		(c) => c.kind === 'local' && (!opts.checkpoint || c.name === opts.checkpoint)
 	);
@@ -62,24 +69,49 @@ export async function generateStudy(
 				message: `no local checkpoint "${opts.checkpoint}" in study "${def.slug}"`
 			}
 		]);
+	// Preflight every checkpoint first: when anything is wrong, nothing at all is written.
+	const prompts = new Map<string, Map<string, string>>();
+	const issues: Issue[] = [];
+	for (const cp of local) {
+		const byCase = new Map<string, string>();
+		for (const { value } of def.cases) {
+			try {
+				byCase.set(value.id, renderPrompt(cp.manifest!.promptTemplate, value.id, value.source));
+			} catch (e) {
+				issues.push({
+					file: cp.manifestPath,
+					field: 'promptTemplate',
+					message: `case ${value.id}: ${(e as Error).message}`
+				});
+			}
+		}
+		prompts.set(cp.name, byCase);
+		const list = issues.length ? [] : [...byCase].map(([caseId, prompt]) => ({ caseId, prompt }));
+		const found = await preflight(cp.manifest!, path.dirname(cp.manifestFile!), list);
+		issues.push(...found.map((i) => ({ ...i, file: i.file ?? cp.manifestPath })));
+	}
+	if (issues.length) throw new ValidationError(issues, 'Generation cannot start');
+
 	// The database follows the files: importing is idempotent and creates the pending outputs.
 	const { studyId } = await importStudy(db, actor, def);
-	let done = 0;
-	let errors = 0;
+	const total: GenerateResult = { done: 0, errors: 0, cancelled: false };
 	for (const cp of local) {
+		const manifestDir = path.dirname(cp.manifestFile!);
 		const r = await generateCheckpoint(
 			db,
 			actor,
 			studyId,
 			cp.name,
 			cp.manifest!,
-			path.dirname(cp.manifestFile!),
+			manifestDir,
+			prompts.get(cp.name)!,
 			opts
 		);
-		done += r.done;
-		errors += r.errors;
+		total.done += r.done;
+		total.errors += r.errors;
+		if (r.cancelled) return { ...total, cancelled: true };
 	}
-	return { done, errors };
+	return total;
 }
 
 async function generateCheckpoint(
@@ -89,110 +121,158 @@ async function generateCheckpoint(
 	name: string,
 	manifest: CheckpointManifest,
 	manifestDir: string,
+	promptsByCase: Map<string, string>,
 	opts: GenerateOptions
-): Promise<{ done: number; errors: number }> {
+): Promise<GenerateResult> {
 	const [checkpoint] = await db
 		.select()
 		.from(checkpoints)
 		.where(and(eq(checkpoints.studyId, studyId), eq(checkpoints.name, name)));
 	if (!checkpoint) throw new Error(`checkpoint ${name} missing after import`);
-	if (opts.force) await resetForForce(db, checkpoint.id, name);
 
-	const work = await db
-		.select({ id: outputs.id, caseId: cases.externalId, source: cases.source })
+	const all = await db
+		.select({ id: outputs.id, caseId: cases.externalId })
 		.from(outputs)
 		.innerJoin(cases, eq(cases.id, outputs.caseId))
-		.where(and(eq(outputs.checkpointId, checkpoint.id), ne(outputs.status, 'done')))
-		.orderBy(cases.position);
+		.where(eq(outputs.checkpointId, checkpoint.id));
+	const prompts = new Map(all.map((o) => [o.id, promptsByCase.get(o.caseId)!]));
+	if (opts.force) await resetForForce(db, checkpoint.id, name);
+	await leases.recoverDeadLocal(db, checkpoint.id);
+	await jobs.markInterrupted(db);
+	// Failed outputs get one new attempt per run.
+	await db
+		.update(outputs)
+		.set({ status: 'pending', error: null })
+		.where(and(eq(outputs.checkpointId, checkpoint.id), eq(outputs.status, 'error')));
+	const remaining = (
+		await db
+			.select({ id: outputs.id })
+			.from(outputs)
+			.where(
+				and(
+					eq(outputs.checkpointId, checkpoint.id),
+					inArray(outputs.status, ['pending', 'running'])
+				)
+			)
+	).length;
 	const progress: GenerationProgress = {
 		checkpoint: name,
 		done: 0,
-		total: work.length,
+		total: remaining,
 		errors: 0,
 		tokensPerSecond: null,
 		etaSeconds: null
 	};
 	opts.onProgress?.(progress);
-	if (!work.length) return { done: 0, errors: 0 };
+	if (!remaining) return { done: 0, errors: 0, cancelled: false };
 
-	// Preflight: every prompt renders and every file is a valid GGUF, before anything runs.
-	const issues: Issue[] = [];
-	const requests = work.flatMap((w) => {
-		try {
-			return [{ key: w.id, prompt: renderPrompt(manifest.promptTemplate, w.caseId, w.source) }];
-		} catch (e) {
-			issues.push({ field: `case ${w.caseId}`, message: (e as Error).message });
-			return [];
-		}
-	});
-	const modelPath = path.resolve(manifestDir, manifest.model);
-	const adapterPaths = manifest.adapters.map((a) => path.resolve(manifestDir, a.path));
-	const files: [string, 'model' | 'adapter'][] = [
-		[modelPath, 'model'],
-		...adapterPaths.map((p): [string, 'adapter'] => [p, 'adapter'])
-	];
-	for (const [file, kind] of files) {
-		try {
-			await preflightModel(file, kind);
-		} catch (e) {
-			issues.push({ file, message: (e as Error).message });
-		}
-	}
-	if (issues.length) throw new ValidationError(issues, `Checkpoint "${name}" cannot run`);
-
-	const modelSha256 = await sha256File(modelPath);
+	const modelSha256 = await digestOf(db, path.resolve(manifestDir, manifest.model));
 	const adapters = await Promise.all(
-		manifest.adapters.map(async (a, i) => ({
+		manifest.adapters.map(async (a) => ({
 			path: a.path,
 			scale: a.scale,
-			sha256: await sha256File(adapterPaths[i]!)
+			sha256: await digestOf(db, path.resolve(manifestDir, a.path))
 		}))
 	);
 	await db
 		.update(checkpoints)
 		.set({ modelSha256, adapters })
 		.where(eq(checkpoints.id, checkpoint.id));
-	const runtime = await describeRuntime(manifest);
-	const manifestForRun = opts.parallel ? { ...manifest, parallel: opts.parallel } : manifest;
+	const runManifest = opts.parallel ? { ...manifest, parallel: opts.parallel } : manifest;
+	const runtime = await describeRuntime(runManifest);
+	const leaseSeconds = opts.leaseSeconds ?? 60;
+	const worker = leases.newWorkerId();
+	const job = await jobs.start(db, {
+		studyId,
+		checkpointId: checkpoint.id,
+		worker,
+		total: remaining
+	});
+	opts.onJob?.(job.id);
+
+	const stop = new AbortController();
+	const onAbort = () => stop.abort(opts.signal?.reason);
+	opts.signal?.addEventListener('abort', onAbort, { once: true });
+	let cancelled = false;
+	const heartbeat = setInterval(
+		() => {
+			void (async () => {
+				await leases.extend(db, worker, leaseSeconds);
+				const { cancelRequested } = await jobs.beat(db, job.id, progress);
+				if (cancelRequested && !stop.signal.aborted)
+					stop.abort(new Error('Cancelled by a coordinator'));
+			})().catch((e: unknown) => console.error(`generation heartbeat of job ${job.id} failed:`, e));
+		},
+		Math.min(jobs.HEARTBEAT_MS, (leaseSeconds * 1000) / 3)
+	);
 
 	const started = Date.now();
 	let tokens = 0;
-	await runGeneration(manifestForRun, manifestDir, requests, {
-		signal: opts.signal,
-		onResult: async (r) => {
-			await writeResult(db, r, { modelSha256, adapters, runtime, manifest: manifestForRun });
-			progress.done++;
-			if (r.finishReason === 'error') progress.errors++;
-			tokens += r.completionTokens;
-			const elapsed = (Date.now() - started) / 1000;
-			progress.tokensPerSecond = elapsed > 0 ? tokens / elapsed : null;
-			progress.etaSeconds = (elapsed / progress.done) * (progress.total - progress.done);
-			opts.onProgress?.({ ...progress });
+	const source = {
+		size: remaining,
+		next: async () => {
+			const claimed = await leases.claim(db, checkpoint.id, worker, leaseSeconds);
+			if (!claimed) return null;
+			return { key: claimed.id, prompt: prompts.get(claimed.id)! };
 		}
-	});
-	await audit.record(db, actor, {
-		action: 'generation.run',
-		entity: 'checkpoint',
-		entityId: checkpoint.id,
-		studyId,
-		after: { outputs: progress.done, errors: progress.errors, modelSha256 }
-	});
-	return { done: progress.done - progress.errors, errors: progress.errors };
+	};
+	const onResult = async (r: GenerationResult) => {
+		if (
+			!(await writeResult(db, worker, r, { modelSha256, adapters, runtime, manifest: runManifest }))
+		)
+			return; // lease lost (this worker was presumed dead): another worker owns the output now
+		progress.done++;
+		if (r.finishReason === 'error') progress.errors++;
+		tokens += r.completionTokens;
+		const elapsed = (Date.now() - started) / 1000;
+		progress.tokensPerSecond = elapsed > 0 ? tokens / elapsed : null;
+		progress.etaSeconds = (elapsed / progress.done) * Math.max(0, progress.total - progress.done);
+		opts.onProgress?.({ ...progress });
+	};
+	let failure: unknown = null;
+	try {
+		await runGeneration(runManifest, manifestDir, source, { signal: stop.signal, onResult });
+	} catch (e) {
+		if (stop.signal.aborted) cancelled = true;
+		else failure = e;
+	} finally {
+		clearInterval(heartbeat);
+		opts.signal?.removeEventListener('abort', onAbort);
+		await leases.release(db, worker);
+		await jobs.beat(db, job.id, progress);
+		const message = failure
+			? (failure as Error).message
+			: cancelled
+				? String((stop.signal.reason as Error)?.message ?? 'cancelled')
+				: null;
+		await jobs.finish(db, job.id, failure ? 'failed' : cancelled ? 'cancelled' : 'done', message);
+		await audit.record(db, actor, {
+			action: cancelled ? 'generation.cancel' : 'generation.run',
+			entity: 'checkpoint',
+			entityId: checkpoint.id,
+			studyId,
+			after: { job: job.id, outputs: progress.done, errors: progress.errors, modelSha256, worker }
+		});
+	}
+	if (failure) throw failure;
+	return { done: progress.done - progress.errors, errors: progress.errors, cancelled };
 }
 
+/** Writes a result while the worker still holds the output's lease; false when it lost it. */
 async function writeResult(
 	db: Db,
+	worker: string,
 	r: GenerationResult,
 	ctx: {
 		modelSha256: string;
 		adapters: { path: string; scale: number; sha256: string }[];
-		runtime: Record<string, unknown>;
+		runtime: RuntimeInfo;
 		manifest: CheckpointManifest;
 	}
-): Promise<void> {
+): Promise<boolean> {
 	const ok = r.finishReason !== 'error';
 	const normalized = normalizeOutput(r.text);
-	await db
+	const written = await db
 		.update(outputs)
 		.set({
 			status: ok ? 'done' : 'error',
@@ -207,8 +287,11 @@ async function writeResult(
 			timeToFirstTokenMs: r.timeToFirstTokenMs === null ? null : Math.round(r.timeToFirstTokenMs),
 			tokensPerSecond: r.tokensPerSecond,
 			finishReason: r.finishReason,
+			leaseOwner: null,
+			leaseExpiresAt: null,
 			provenance: {
 				source: 'local',
+				worker,
 				model: ctx.manifest.model,
 				modelSha256: ctx.modelSha256,
 				adapters: ctx.adapters,
@@ -217,13 +300,18 @@ async function writeResult(
 				systemPrompt: ctx.manifest.systemPrompt,
 				sampling: ctx.manifest.sampling,
 				contextSize: ctx.manifest.contextSize,
+				parallel: ctx.manifest.parallel,
 				renderedPrompt: r.renderedPrompt,
 				renderedPromptSha256: createHash('sha256').update(r.renderedPrompt).digest('hex'),
 				generatedAt: new Date().toISOString()
 			},
 			updatedAt: new Date()
 		})
-		.where(eq(outputs.id, r.key));
+		.where(
+			and(eq(outputs.id, r.key), eq(outputs.leaseOwner, worker), eq(outputs.status, 'running'))
+		)
+		.returning({ id: outputs.id });
+	return written.length === 1;
 }
 
 async function resetForForce(db: Db, checkpointId: string, name: string): Promise<void> {
@@ -240,5 +328,8 @@ async function resetForForce(db: Db, checkpointId: string, name: string): Promis
 		throw new ConflictError(
 			`Checkpoint "${name}" has outputs in a rating round; recomputing would change what raters see. Use a new checkpoint name instead.`
 		);
-	await db.update(outputs).set({ status: 'pending' }).where(eq(outputs.checkpointId, checkpointId));
+	await db
+		.update(outputs)
+		.set({ status: 'pending', leaseOwner: null, leaseExpiresAt: null, attempts: 0 })
+		.where(eq(outputs.checkpointId, checkpointId));
 }

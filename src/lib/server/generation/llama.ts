@@ -3,7 +3,7 @@
  * context sequences pulling requests from a queue, one result per request handed to the caller
  * as soon as it is done. The native library is loaded lazily on first use, never on import.
  */
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import {
@@ -28,6 +28,17 @@ export interface GenerationRequest {
 	key: string;
 	/** The rendered user prompt (see renderPrompt); the chat template is applied here. */
 	prompt: string;
+}
+
+/**
+ * Where a run takes its requests from: a fixed list, or a source that hands out work as
+ * sequences become free (the generate job claims outputs from the database one at a time).
+ */
+export interface RequestSource {
+	/** The next request, or null when there is no more work. Called by one worker at a time. */
+	next(): Promise<GenerationRequest | null>;
+	/** Upper bound on the number of requests: no more sequences are created than this. */
+	size: number;
 }
 
 export interface GenerationResult {
@@ -135,6 +146,31 @@ export async function describeRuntime(manifest: CheckpointManifest): Promise<Run
 	};
 }
 
+/**
+ * Checks the fixed GGUF header (magic, version, counts) against the file size before the full
+ * reader runs: node-llama-cpp's reader was seen to hang on a truncated or garbage file instead
+ * of failing, which would stall preflight forever.
+ */
+async function ggufHeaderProblem(path: string, size: number): Promise<string | null> {
+	if (size < 24) return `only ${size} bytes`;
+	const handle = await open(path, 'r');
+	try {
+		const header = Buffer.alloc(24);
+		await handle.read(header, 0, 24, 0);
+		if (header.toString('latin1', 0, 4) !== 'GGUF') return 'the file does not start with "GGUF"';
+		const version = header.readUInt32LE(4);
+		if (version !== 2 && version !== 3) return `unsupported GGUF version ${version}`;
+		const tensors = header.readBigUInt64LE(8);
+		const entries = header.readBigUInt64LE(16);
+		// Each metadata entry and tensor info takes well over 8 bytes.
+		if (entries * 8n > BigInt(size) || tensors * 8n > BigInt(size))
+			return `the header lists ${entries} metadata entries and ${tensors} tensors, more than a ${size}-byte file can hold (truncated or corrupt)`;
+		return null;
+	} finally {
+		await handle.close();
+	}
+}
+
 // Architectures without attention or feed-forward hyperparameters.
 const RECURRENT_ARCHITECTURES = new Set(['mamba', 'mamba2', 'rwkv6', 'rwkv7', 'rwkv6qwen2']);
 
@@ -151,6 +187,9 @@ export async function preflightModel(
 		throw new Error(`${kind} file ${path} cannot be read: ${err.code ?? err.message}`);
 	});
 	if (!info.isFile()) throw new Error(`${kind} file ${path} is not a file`);
+	const headerProblem = await ggufHeaderProblem(path, info.size);
+	if (headerProblem)
+		throw new Error(`${kind} file ${path} is not a valid GGUF file: ${headerProblem}`);
 	const gguf = await readGgufFileInfo(path, { readTensorInfo: false, logWarnings: false }).catch(
 		(err: unknown) => {
 			throw new Error(`${kind} file ${path} is not a valid GGUF file: ${String(err)}`);
@@ -182,7 +221,7 @@ export async function preflightModel(
 
 // ---- prompt rendering ----------------------------------------------------------------------
 
-interface Renderer {
+export interface Renderer {
 	/** Tokens to feed, plus stop tokens the template implies beyond the model's EOG tokens. */
 	render(prompt: string): { tokens: Token[]; stopTokens: Set<Token>; stopStrings: string[] };
 }
@@ -210,7 +249,7 @@ function chatRenderer(model: LlamaModel, wrapper: ChatWrapper, systemPrompt: str
 	};
 }
 
-function makeRenderer(model: LlamaModel, manifest: CheckpointManifest): Renderer {
+export function makeRenderer(model: LlamaModel, manifest: CheckpointManifest): Renderer {
 	switch (manifest.chatTemplate) {
 		case 'auto':
 			return chatRenderer(model, resolveChatWrapper(model), manifest.systemPrompt);
@@ -346,6 +385,11 @@ async function generateOne(
 	return result;
 }
 
+function listSource(requests: GenerationRequest[]): RequestSource {
+	let next = 0;
+	return { size: requests.length, next: async () => requests[next++] ?? null };
+}
+
 function gpuLayers(gpu: CheckpointManifest['gpu']): 'auto' | number {
 	if (gpu === 'off') return 0;
 	return gpu;
@@ -366,9 +410,10 @@ function gpuLayers(gpu: CheckpointManifest['gpu']): 'auto' | number {
 export async function runGeneration(
 	manifest: CheckpointManifest,
 	manifestDir: string,
-	requests: GenerationRequest[],
+	requests: GenerationRequest[] | RequestSource,
 	opts: { signal?: AbortSignal; onResult: (r: GenerationResult) => Promise<void> }
 ): Promise<RuntimeInfo> {
+	const source = Array.isArray(requests) ? listSource(requests) : requests;
 	const modelPath = resolve(manifestDir, manifest.model);
 	const adapters = manifest.adapters.map((a) => ({
 		filePath: resolve(manifestDir, a.path),
@@ -401,7 +446,7 @@ export async function runGeneration(
 		context = await loadedModel
 			.createContext({
 				contextSize: manifest.contextSize,
-				sequences: Math.max(1, Math.min(manifest.parallel, requests.length)),
+				sequences: Math.max(1, Math.min(manifest.parallel, source.size)),
 				threads: manifest.threads,
 				failedCreationRemedy: false,
 				createSignal: stop.signal,
@@ -423,12 +468,18 @@ export async function runGeneration(
 			renderer: makeRenderer(loadedModel, manifest),
 			signal: stop.signal
 		};
-		let next = 0;
-		// Serialises onResult so the caller never sees two calls at once.
+		// Serialises onResult and next() so the caller never sees two calls of either at once.
 		let delivered: Promise<void> = Promise.resolve();
+		let taking: Promise<unknown> = Promise.resolve();
+		const take = () => {
+			const request = taking.then(() => (stop.signal.aborted ? null : source.next()));
+			taking = request.catch(() => undefined);
+			return request;
+		};
 		const worker = async (sequence: LlamaContextSequence) => {
-			while (!stop.signal.aborted && next < requests.length) {
-				const request = requests[next++] as GenerationRequest;
+			while (!stop.signal.aborted) {
+				const request = await take();
+				if (!request) break;
 				const result = await generateOne(job, sequence, request);
 				delivered = delivered.then(() => opts.onResult(result));
 				await delivered;

@@ -46,13 +46,14 @@ export async function importStudy(
 			description: def.study.description,
 			seed: def.study.seed,
 			form: def.study.form,
-			definitionHash: def.hash
+			definitionHash: def.hash,
+			sourceDir: def.dir
 		};
 		let [study] = await tx.select().from(studies).where(eq(studies.slug, def.slug));
 		if (!study) {
 			[study] = await tx.insert(studies).values(values).returning();
 			summary.created = true;
-		} else if (study.definitionHash !== def.hash) {
+		} else if (study.definitionHash !== def.hash || study.sourceDir !== def.dir) {
 			[study] = await tx
 				.update(studies)
 				.set({ ...values, updatedAt: new Date() })

@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import reference from '../../../tests/fixtures/rouge-reference.json';
+import { rougeScores, rougeTokenize, type RougeTokenizer, type RougeType } from './rouge';
+
+const TYPES: RougeType[] = ['rouge1', 'rouge2', 'rougeL', 'rougeLsum'];
+
+describe('rougeTokenize', () => {
+	it('drops every non-[a-z0-9] character by default, as rouge_score', () => {
+		expect(rougeTokenize('Übelkeit: Grad 2, 50Gy (3D-CRT).')).toEqual([
+			'belkeit',
+			'grad',
+			'2',
+			'50gy',
+			'3d',
+			'crt'
+		]);
+	});
+
+	it('keeps umlauts and ß with the unicode tokenizer, NFC-normalized', () => {
+		expect(rougeTokenize('Übelkeit für Ru\u0308cken, STRAẞE', { tokenizer: 'unicode' })).toEqual([
+			'übelkeit',
+			'für',
+			'rücken',
+			'straße'
+		]);
+	});
+
+	it('stems only tokens longer than 3 characters, and only ASCII ones in unicode mode', () => {
+		expect(rougeTokenize('use uses treatments', { stemmer: true })).toEqual([
+			'use',
+			'use',
+			'treatment'
+		]);
+		expect(
+			rougeTokenize('treatments Bestrahlungen Größen', { stemmer: true, tokenizer: 'unicode' })
+		).toEqual(['treatment', 'bestrahlungen', 'größen']);
+	});
+});
+
+describe('rougeScores', () => {
+	it('computes hand-checkable values', () => {
+		// ref tokens: the cat sat on the mat (6); cand: the cat on the mat (5).
+		const s = rougeScores('The cat sat on the mat.', 'the cat on the mat');
+		// Unigrams: the×2, cat, on, mat all matched → 5. P = 5/5, R = 5/6.
+		expect(s.rouge1.precision).toBe(1);
+		expect(s.rouge1.recall).toBe(5 / 6);
+		expect(s.rouge1.fmeasure).toBeCloseTo((2 * (5 / 6)) / (1 + 5 / 6), 15);
+		// Bigrams: ref {the cat, cat sat, sat on, on the, the mat}; cand {the cat, cat on, on the,
+		// the mat} → 3 shared. P = 3/4, R = 3/5.
+		expect(s.rouge2.precision).toBe(3 / 4);
+		expect(s.rouge2.recall).toBe(3 / 5);
+		// LCS = "the cat on the mat" = 5.
+		expect(s.rougeL.precision).toBe(1);
+		expect(s.rougeL.recall).toBe(5 / 6);
+		expect(s.rougeLsum).toEqual(s.rougeL);
+	});
+
+	it('clips repeated n-grams to the reference count', () => {
+		const s = rougeScores('the the the the cat', 'the cat the');
+		// Overlap: min(4, 2) for "the" + min(1, 1) for "cat" = 3 → P = 3/3, R = 3/5.
+		expect(s.rouge1.precision).toBe(1);
+		expect(s.rouge1.recall).toBe(3 / 5);
+	});
+
+	it('returns zeros for empty sides', () => {
+		for (const [a, b] of [
+			['', ''],
+			['text', ''],
+			['', 'text'],
+			['...', '!!!']
+		] as const) {
+			for (const t of TYPES) {
+				expect(rougeScores(a, b)[t]).toEqual({ precision: 0, recall: 0, fmeasure: 0 });
+			}
+		}
+	});
+
+	it('splits sentences for rougeLsum on newlines and does not double count', () => {
+		// Reference sentences "a b" and "a c"; candidate "a b c" as one sentence.
+		// Union LCS: "a b" → {a, b}; "a c" → {a, c}; hits: a, b (a, b left in both), then a is
+		// exhausted in the candidate (1 a) → only c → hits = 3 of 4 ref tokens, 3 of 3 cand tokens.
+		const s = rougeScores('a b\na c', 'a b c');
+		expect(s.rougeLsum.recall).toBe(3 / 4);
+		expect(s.rougeLsum.precision).toBe(1);
+		// Sentence-level rougeL ignores the newline: LCS("a b a c", "a b c") = 3.
+		expect(s.rougeL.recall).toBe(3 / 4);
+	});
+
+	it('treats German words as wholes only with the unicode tokenizer', () => {
+		const ref = 'Rötung der Haut';
+		const cand = 'Rötung';
+		// Default tokens: r, tung | r, tung, der, haut.
+		expect(rougeScores(ref, cand).rouge1.recall).toBe(2 / 4);
+		expect(rougeScores(ref, cand, { tokenizer: 'unicode' }).rouge1.recall).toBe(1 / 3);
+	});
+
+	const cases = reference.cases;
+	const variants = cases.flatMap((c) => c.results.map((r) => ({ ...c, ...r })));
+
+	it(`matches the Python reference on ${variants.length} case variants to 1e-12`, () => {
+		let maxError = 0;
+		for (const v of variants) {
+			const got = rougeScores(v.reference, v.candidate, {
+				stemmer: v.stemmer,
+				tokenizer: v.tokenizer as RougeTokenizer
+			});
+			for (const t of TYPES) {
+				for (const k of ['precision', 'recall', 'fmeasure'] as const) {
+					const err = Math.abs(got[t][k] - v.scores[t][k]);
+					maxError = Math.max(maxError, err);
+					if (err > 1e-12) {
+						expect.fail(`${v.name} ${v.tokenizer} stem=${v.stemmer} ${t}.${k}: ${got[t][k]}`);
+					}
+				}
+			}
+		}
+		// The implementation follows the same arithmetic, so the doubles agree exactly.
+		expect(maxError).toBe(0);
+	});
+});

@@ -1,0 +1,98 @@
+/**
+ * Row leases on outputs, so several `generate` workers (on several machines, one PostgreSQL)
+ * share a checkpoint's work without computing anything twice:
+ * - claim: one pending output (or one whose lease expired: its worker died), taken with
+ *   FOR UPDATE SKIP LOCKED so concurrent workers never take the same row;
+ * - extend: the holder renews its leases on a heartbeat, well before they expire;
+ * - complete: a result is written only while the worker still holds the lease;
+ * - release: on cancel, held outputs go back to pending.
+ */
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { and, asc, eq, inArray, like, lt, or, sql } from 'drizzle-orm';
+import type { Db } from '../db';
+import { isDeadLocalWorker } from '../process-alive';
+import { outputs } from '../db/schema';
+
+/** host/pid/random: the host and pid let a restarted worker recover its dead leases at once. */
+export function newWorkerId(): string {
+	return `${hostname()}/${process.pid}/${randomBytes(3).toString('hex')}`;
+}
+
+export async function claim(
+	db: Db,
+	checkpointId: string,
+	worker: string,
+	leaseSeconds: number
+): Promise<{ id: string; caseId: string } | null> {
+	const next = db
+		.select({ id: outputs.id })
+		.from(outputs)
+		.where(
+			and(
+				eq(outputs.checkpointId, checkpointId),
+				or(
+					eq(outputs.status, 'pending'),
+					and(eq(outputs.status, 'running'), lt(outputs.leaseExpiresAt, sql`now()`))
+				)
+			)
+		)
+		.orderBy(asc(outputs.createdAt), asc(outputs.id))
+		.limit(1)
+		.for('update', { skipLocked: true });
+	const [row] = await db
+		.update(outputs)
+		.set({
+			status: 'running',
+			leaseOwner: worker,
+			leaseExpiresAt: sql`now() + make_interval(secs => ${leaseSeconds})`,
+			attempts: sql`${outputs.attempts} + 1`,
+			updatedAt: new Date()
+		})
+		.where(inArray(outputs.id, next))
+		.returning({ id: outputs.id, caseId: outputs.caseId });
+	return row ?? null;
+}
+
+export async function extend(db: Db, worker: string, leaseSeconds: number): Promise<void> {
+	await db
+		.update(outputs)
+		.set({ leaseExpiresAt: sql`now() + make_interval(secs => ${leaseSeconds})` })
+		.where(and(eq(outputs.leaseOwner, worker), eq(outputs.status, 'running')));
+}
+
+export async function release(db: Db, worker: string): Promise<void> {
+	await db
+		.update(outputs)
+		.set({ status: 'pending', leaseOwner: null, leaseExpiresAt: null })
+		.where(and(eq(outputs.leaseOwner, worker), eq(outputs.status, 'running')));
+}
+
+/**
+ * Leases held by dead processes of this host return to the pool at once, instead of after
+ * their expiry: a `kill -9` followed by a restart resumes without waiting.
+ */
+export async function recoverDeadLocal(db: Db, checkpointId: string): Promise<number> {
+	const held = await db
+		.select({ id: outputs.id, owner: outputs.leaseOwner })
+		.from(outputs)
+		.where(
+			and(
+				eq(outputs.checkpointId, checkpointId),
+				eq(outputs.status, 'running'),
+				like(outputs.leaseOwner, `${hostname()}/%`)
+			)
+		);
+	const dead = held.filter((h) => isDeadLocalWorker(h.owner));
+	if (dead.length)
+		await db
+			.update(outputs)
+			.set({ status: 'pending', leaseOwner: null, leaseExpiresAt: null })
+			.where(
+				inArray(
+					outputs.id,
+					dead.map((d) => d.id)
+				)
+			);
+	return dead.length;
+}
