@@ -1,6 +1,23 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { summarizeByGroup } from './descriptive';
+import { describe as describeSample, quantileSorted, summarizeByGroup } from './descriptive';
 
+// Reference values from tests/fixtures/make-reference.sh (R 4.2.2, psych 2.2.9, coin, SciPy
+// 1.10.1, statsmodels 0.13.5). Non-finite numbers are "NaN"/"Infinity"/"-Infinity", R's NA null.
+type Num = number | string | null;
+const reference = JSON.parse(
+	readFileSync(new URL('../../../tests/fixtures/stats-reference.json', import.meta.url), 'utf8')
+);
+const num = (v: Num): number => (v === null ? Number.NaN : Number(v));
+
+/** Within 1e-9 relative; `absolute` only for statistics whose reference may be (near) 0. */
+function expectClose(actual: number, expected: Num, label: string, absolute = 1e-300): void {
+	const e = num(expected);
+	const same = Object.is(actual, e) || (Number.isNaN(actual) && Number.isNaN(e));
+	const diff = Math.abs(actual - e);
+	const ok = same || diff <= 1e-9 * Math.abs(e) || diff <= absolute;
+	expect(ok, `${label}: got ${actual}, reference ${e}`).toBe(true);
+}
 describe('summarizeByGroup', () => {
 	it('computes n, mean and sample SD per group and dimension', () => {
 		const rows = [
@@ -18,5 +35,43 @@ describe('summarizeByGroup', () => {
 		expect(out[1]).toMatchObject({ group: 'a', dimension: 'y', n: 0, sd: null });
 		expect(out[1]!.mean).toBeNaN();
 		expect(out[2]).toMatchObject({ group: 'b', n: 1, mean: 3, sd: null });
+	});
+});
+
+type DescribeCase = { x: number[]; expected: Record<string, Num> };
+
+describe('describe against R mean/sd/var/median/quantile(type = 7)/IQR', () => {
+	it.each((reference.describe as DescribeCase[]).map((c, i) => ({ ...c, i })))(
+		'case $i (n = ${x.length})',
+		({ x, expected }) => {
+			const got = describeSample(x);
+			expect(got.n).toBe(expected.n);
+			for (const key of ['sd', 'variance'] as const) {
+				if (expected[key] === null) expect(got[key]).toBeNull();
+				else expectClose(got[key]!, expected[key]!, key, 1e-14);
+			}
+			for (const key of ['mean', 'median', 'q1', 'q3', 'iqr'] as const) {
+				expectClose(got[key], expected[key]!, key, 1e-14);
+			}
+		}
+	);
+
+	it('reports empty input as n 0 with NaN location and null spread', () => {
+		const got = describeSample([]);
+		expect(got).toMatchObject({ n: 0, sd: null, variance: null });
+		expect(got.mean).toBeNaN();
+		expect(got.median).toBeNaN();
+	});
+
+	it('rejects non-finite values', () => {
+		expect(() => describeSample([1, Number.NaN])).toThrow(RangeError);
+	});
+});
+
+describe('quantileSorted (type 7)', () => {
+	it('interpolates between order statistics', () => {
+		// R: quantile(c(1, 2, 4, 7), c(0, 0.1, 0.5, 1), type = 7) = 1, 1.3, 3, 7
+		expect([0, 0.1, 0.5, 1].map((p) => quantileSorted([1, 2, 4, 7], p))).toEqual([1, 1.3, 3, 7]);
+		expect(quantileSorted([], 0.5)).toBeNaN();
 	});
 });

@@ -1,0 +1,36 @@
+export { summarizeByGroup, describe, quantileSorted } from './descriptive';
+export type { CellSummary, Description, ScoreRow } from './descriptive';
+export {
+	normalCdf,
+	normalUpper,
+	normalQuantile,
+	chiSquareUpper,
+	fUpper,
+	fQuantile,
+	regularizedGammaP,
+	regularizedGammaQ,
+	regularizedBeta,
+	logGamma
+} from './distributions';
+export { wilcoxonSignedRank } from './wilcoxon';
+export type { Alternative, WilcoxonOptions, WilcoxonResult } from './wilcoxon';
+export { friedman } from './friedman';
+export type { FriedmanResult } from './friedman';
+export { adjustPValues } from './adjust';
+export type { AdjustMethod } from './adjust';
+export { bootstrapCi } from './bootstrap';
+export type { BootstrapCi, BootstrapOptions } from './bootstrap';
+export { krippendorffAlpha } from './krippendorff';
+export type { AlphaLevel } from './krippendorff';
+export { icc } from './icc';
+export type { IccEstimate, IccForm } from './icc';
+export { cohenKappa, fleissKappa } from './kappa';
+export type { CohenKappaOptions, KappaWeights } from './kappa';
+export { agreementWithin, exactAgreement, withinOneAgreement } from './agreement';
+export type { AgreementResult } from './agreement';
+export * from './rouge';
+export * from './porter-stemmer';
+export * from './classification';
+export * from './label-extraction';
+export * from './text-metrics';
+export * from './pairwise';
