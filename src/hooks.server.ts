@@ -10,12 +10,16 @@ import { sequence } from '@sveltejs/kit/hooks';
 import { db, startDatabase, stopDatabase } from '$lib/server/app-db';
 import { audienceOf, RATER_COOKIE, SESSION_COOKIE } from '$lib/server/auth/routes';
 import * as users from '$lib/server/auth/users';
+import { stopAll } from '$lib/server/generation/background';
+import * as jobs from '$lib/server/generation/jobs';
 import { raterFromToken } from '$lib/server/rating';
 
 export const init: ServerInit = async () => {
-	await startDatabase();
+	const database = await startDatabase();
+	// Jobs of a previous server process that died are shown as interrupted, not as running.
+	await jobs.markInterrupted(database.db);
 	process.on('sveltekit:shutdown', () => {
-		void stopDatabase();
+		void stopAll().finally(() => stopDatabase());
 	});
 };
 

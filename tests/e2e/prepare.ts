@@ -14,7 +14,8 @@ import * as rounds from '../../src/lib/server/rounds';
 import { importStudy } from '../../src/lib/server/studies/import';
 import { loadStudy } from '../../src/lib/server/studies/loader';
 import { setUpDemo } from '../../src/lib/server/demo';
-import { copyDemoStudy } from '../support/fixtures';
+import { stringify } from 'yaml';
+import { buildTinyModelOnce, copyDemoStudy } from '../support/fixtures';
 import { E2E_COORDINATOR, type E2eFixture } from './fixture';
 
 const out = path.resolve(process.argv[2] ?? 'tests/.tmp/e2e');
@@ -25,6 +26,9 @@ const only = (text: string, key: string) =>
 		.split('\n')
 		.filter((l) => l.trim() && keep.has(JSON.parse(l)[key]))
 		.join('\n') + '\n';
+// The tiny model for generation from the UI: tiny-random (runs to the end) and tiny-slow
+// (long letters, one sequence: slow enough to watch and cancel).
+const tiny = await buildTinyModelOnce();
 const dir = copyDemoStudy(out, 'study', {
 	slug: 'mini',
 	mutate: (files) => {
@@ -32,9 +36,18 @@ const dir = copyDemoStudy(out, 'study', {
 		files['outputs/base.jsonl'] = only(files['outputs/base.jsonl']!, 'case_id');
 		files['outputs/finetuned.jsonl'] = only(files['outputs/finetuned.jsonl']!, 'case_id');
 		files['study.yaml'] = files['study.yaml']!.replace('name: Demo —', 'name: Mini demo —').replace(
-			/\n {2}- name: tiny-random\n {4}manifest: [^\n]+/,
-			''
+			/(\n {2}- name: tiny-random\n {4}manifest: [^\n]+)/,
+			'$1\n  - name: tiny-slow\n    manifest: tiny-slow.yaml'
 		);
+		files['tiny-slow.yaml'] = stringify({
+			name: 'tiny-slow',
+			model: path.join(tiny, 'tiny-random.gguf'),
+			promptTemplate: 'Write the letter. Diagnosis: {{diagnosis}}',
+			sampling: { temperature: 0, maxTokens: 1800, seed: 42 },
+			contextSize: 2048,
+			threads: 1,
+			parallel: 1
+		});
 	}
 });
 

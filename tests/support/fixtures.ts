@@ -35,6 +35,7 @@ export function copyDemoStudy(root: string, label: string, opts: CopyOptions = {
 	const files: Record<string, string> = {};
 	for (const rel of ['study.yaml', 'cases.jsonl', 'outputs/base.jsonl', 'outputs/finetuned.jsonl'])
 		files[rel] = fs.readFileSync(path.join(from, rel), 'utf8');
+	// tiny-random.yaml sits in models/ and is found there through the study's ../../models path.
 	opts.mutate?.(files);
 	for (const [rel, text] of Object.entries(files)) {
 		fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });

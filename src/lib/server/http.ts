@@ -23,10 +23,16 @@ export function asHttpError(e: unknown): never {
 	error(status, { message: (e as Error).message });
 }
 
-/** In a form action: a typed error becomes fail() with the messages to show beside the form. */
-export function asFailure(e: unknown): ActionFailure<{ errors: string[] }> {
+/**
+ * In a form action: a typed error becomes fail() with the messages to show beside the form;
+ * `scope` tells a page with several forms which one failed.
+ */
+export function asFailure(
+	e: unknown,
+	scope = ''
+): ActionFailure<{ errors: string[]; scope: string }> {
 	const status = statusOf(e);
 	if (status === null) throw e;
 	const errors = e instanceof ValidationError ? e.issues.map(formatIssue) : [(e as Error).message];
-	return fail(status, { errors });
+	return fail(status, { errors, scope });
 }

@@ -53,12 +53,27 @@ export interface GenerateResult {
 	cancelled: boolean;
 }
 
+/** Preflight, import, then generate every missing output (see prepareGeneration). */
 export async function generateStudy(
 	db: Db,
 	actor: Actor,
 	def: StudyDefinition,
 	opts: GenerateOptions = {}
 ): Promise<GenerateResult> {
+	return (await prepareGeneration(db, actor, def, opts)).run();
+}
+
+/**
+ * Checks everything and imports the study (throwing a ValidationError listing every problem,
+ * with nothing written, when anything is wrong); the returned run() then does the work. The web
+ * app awaits this part in the request and runs the rest in the background.
+ */
+export async function prepareGeneration(
+	db: Db,
+	actor: Actor,
+	def: StudyDefinition,
+	opts: GenerateOptions = {}
+): Promise<{ studyId: string; run: () => Promise<GenerateResult> }> {
 	const local = def.checkpoints.filter(
 		(c) => c.kind === 'local' && (!opts.checkpoint || c.name === opts.checkpoint)
 	);
@@ -94,24 +109,27 @@ export async function generateStudy(
 
 	// The database follows the files: importing is idempotent and creates the pending outputs.
 	const { studyId } = await importStudy(db, actor, def);
-	const total: GenerateResult = { done: 0, errors: 0, cancelled: false };
-	for (const cp of local) {
-		const manifestDir = path.dirname(cp.manifestFile!);
-		const r = await generateCheckpoint(
-			db,
-			actor,
-			studyId,
-			cp.name,
-			cp.manifest!,
-			manifestDir,
-			prompts.get(cp.name)!,
-			opts
-		);
-		total.done += r.done;
-		total.errors += r.errors;
-		if (r.cancelled) return { ...total, cancelled: true };
-	}
-	return total;
+	const run = async (): Promise<GenerateResult> => {
+		const total: GenerateResult = { done: 0, errors: 0, cancelled: false };
+		for (const cp of local) {
+			const manifestDir = path.dirname(cp.manifestFile!);
+			const r = await generateCheckpoint(
+				db,
+				actor,
+				studyId,
+				cp.name,
+				cp.manifest!,
+				manifestDir,
+				prompts.get(cp.name)!,
+				opts
+			);
+			total.done += r.done;
+			total.errors += r.errors;
+			if (r.cancelled) return { ...total, cancelled: true };
+		}
+		return total;
+	};
+	return { studyId, run };
 }
 
 async function generateCheckpoint(

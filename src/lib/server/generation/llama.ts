@@ -114,22 +114,41 @@ function withCause(message: string, cause: string): string {
 }
 
 /**
- * The process-wide Llama instance, created on first use (0.7–2.8 s) and reused. CPU only and
- * never building from source, so a broken binary fails fast instead of starting a long build.
+ * The shared Llama instance, created on first use and reused (creating one takes 0.7–3 s).
+ * BLINDEVAL_GPU chooses the backend: 'auto' (default: node-llama-cpp's prebuilt CUDA, Vulkan or
+ * Metal binary when a GPU is present), 'off', or one of 'cuda', 'vulkan', 'metal'. A GPU
+ * backend that loads but reports no device (seen here: Vulkan on a machine without a GPU) is
+ * dropped for the CPU, which is faster than a software device.
  */
 export function getLlamaInstance(): Promise<Llama> {
-	llamaPromise ??= getLlama({
-		gpu: false,
-		build: 'never',
-		// A ceiling shared by all contexts; each context asks for the manifest's `threads`.
-		maxThreads: availableParallelism(),
-		logLevel: LlamaLogLevel.warn,
-		logger: log
-	}).catch((err: unknown) => {
+	llamaPromise ??= createLlama().catch((err: unknown) => {
 		llamaPromise = null;
 		throw err;
 	});
 	return llamaPromise;
+}
+
+async function createLlama(): Promise<Llama> {
+	const setting = (process.env.BLINDEVAL_GPU ?? 'auto').toLowerCase();
+	const gpu =
+		setting === 'off' || setting === 'false' || setting === 'cpu'
+			? false
+			: setting === 'cuda' || setting === 'vulkan' || setting === 'metal'
+				? setting
+				: 'auto';
+	const options = {
+		build: 'never' as const,
+		// A ceiling shared by all contexts; each context asks for the manifest's `threads`.
+		maxThreads: availableParallelism(),
+		logLevel: LlamaLogLevel.warn,
+		logger: log
+	};
+	const llama = await getLlama({ ...options, gpu });
+	if (llama.gpu === false || gpu !== 'auto') return llama;
+	const devices = await llama.getGpuDeviceNames();
+	if (devices.length > 0 && (await llama.getVramState()).total > 0) return llama;
+	await llama.dispose();
+	return getLlama({ ...options, gpu: false });
 }
 
 /**

@@ -1,5 +1,8 @@
 import { redirect } from '@sveltejs/kit';
 import { db } from '$lib/server/app-db';
+import { startInBackground } from '$lib/server/generation/background';
+import * as jobs from '$lib/server/generation/jobs';
+import { generationView } from '$lib/server/generation/view';
 import { asFailure, asHttpError } from '$lib/server/http';
 import * as rounds from '$lib/server/rounds';
 import * as studies from '$lib/server/studies/queries';
@@ -10,7 +13,7 @@ export const load: PageServerLoad = async ({ params }) => {
 		const study = await studies.bySlug(db(), params.slug);
 		return {
 			study: { slug: study.slug, name: study.name, description: study.description },
-			status: await studies.status(db(), study.id),
+			generation: await generationView(db(), study.slug),
 			rounds: (await rounds.listForStudy(db(), study.id)).map((r) => ({
 				id: r.id,
 				name: r.name,
@@ -38,5 +41,28 @@ export const actions: Actions = {
 			return asFailure(e);
 		}
 		redirect(303, `/rounds/${id}`);
+	},
+	generate: async ({ params, request, locals }) => {
+		const form = await request.formData();
+		try {
+			const study = await studies.bySlug(db(), params.slug);
+			await startInBackground(
+				db(),
+				locals.coordinator!,
+				study,
+				String(form.get('checkpoint') ?? '')
+			);
+		} catch (e) {
+			return asFailure(e);
+		}
+	},
+	cancel: async ({ params, request }) => {
+		const form = await request.formData();
+		try {
+			const study = await studies.bySlug(db(), params.slug);
+			await jobs.requestCancel(db(), study.id, String(form.get('job') ?? ''));
+		} catch (e) {
+			return asFailure(e, 'generation');
+		}
 	}
 };
