@@ -14,6 +14,7 @@ import { setUpDemo } from '../lib/server/demo';
 import * as exportsService from '../lib/server/exports';
 import { generateStudy } from '../lib/server/generation/job';
 import * as rounds from '../lib/server/rounds';
+import { importOutputsFile } from '../lib/server/outputs/import-file';
 import { importStudy } from '../lib/server/studies/import';
 import { loadStudy } from '../lib/server/studies/loader';
 import * as studies from '../lib/server/studies/queries';
@@ -25,6 +26,8 @@ const USAGE = `Usage: npm run cli -- <command> [options]
 Commands:
   migrate                              apply database migrations
   import <study-dir>                   import or update a study from studies/<slug>/
+  import-outputs <slug> <file.jsonl>    import outputs made elsewhere: {"case_id", "checkpoint",
+                                       "text", "provenance"?} per line, several checkpoints per file
   generate <study-dir> [--checkpoint NAME] [--force] [--parallel N] [--lease SECONDS]
                                        compute missing outputs of local checkpoints; safe to
                                        stop and restart, and to run on several machines at once
@@ -87,6 +90,16 @@ const commands: Record<string, (args: string[], values: Values) => Promise<void>
 			console.log(`Study "${s.slug}" ${s.created ? 'created' : 'imported'}.`);
 			console.log(
 				`  cases:       ${fmt(s.cases)}\n  checkpoints: ${fmt(s.checkpoints)}\n  outputs:     ${fmt(s.outputs)}`
+			);
+		}),
+
+	'import-outputs': ([slug, file]) =>
+		withDb(async ({ db }) => {
+			if (!slug || !file)
+				throw new UsageError('import-outputs needs a study slug and a JSONL file');
+			const s = await importOutputsFile(db, CLI, slug, file);
+			console.log(
+				`Imported ${file}: checkpoints ${s.checkpoints.added} added, ${s.checkpoints.unchanged + s.checkpoints.updated} existing; outputs ${s.outputs.added} added, ${s.outputs.updated} updated, ${s.outputs.unchanged} unchanged.`
 			);
 		}),
 

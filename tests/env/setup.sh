@@ -42,6 +42,8 @@ DO $$ BEGIN
 		CREATE ROLE blindeval_test LOGIN CREATEDB PASSWORD 'blindeval_test';
 	END IF;
 END $$;
+-- Dropping a test database WITH (FORCE) must be able to end an autovacuum worker on it.
+GRANT pg_signal_backend TO blindeval_test;
 SQL
 if ! as_postgres "psql -qAtc \"select 1 from pg_database where datname = 'blindeval_test'\"" | grep -q 1; then
 	as_postgres "createdb -O blindeval_test blindeval_test"

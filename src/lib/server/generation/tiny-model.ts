@@ -16,7 +16,6 @@ export const TINY_LORA_MANIFEST_FILE = 'tiny-random-lora.yaml';
 
 const EMBD = 64;
 const HEADS = 4;
-const HEAD_DIM = EMBD / HEADS;
 const FF = 176;
 const LAYERS = 2;
 const CONTEXT_LENGTH = 2048;
@@ -154,7 +153,19 @@ const LORA_TARGETS: [string, number, number][] = [
 	['ffn_down', FF, EMBD]
 ];
 
-function baseTensors(rand: () => number, vocab: Vocabulary): GgufTensor[] {
+/** The hyperparameters of a random llama model; the tiny test model uses TINY_SHAPE. */
+export interface ModelShape {
+	embd: number;
+	heads: number;
+	ff: number;
+	layers: number;
+}
+
+export const TINY_SHAPE: ModelShape = { embd: EMBD, heads: HEADS, ff: FF, layers: LAYERS };
+
+function baseTensors(rand: () => number, vocab: Vocabulary, shape: ModelShape): GgufTensor[] {
+	const { embd: EMBD, heads: HEADS, ff: FF, layers: LAYERS } = shape;
+	const HEAD_DIM = EMBD / HEADS;
 	const n = vocab.tokens.length;
 	const output = normal(rand, EMBD * n, 1 / Math.sqrt(EMBD));
 	vocab.outputScale.forEach((scale, token) => {
@@ -204,35 +215,35 @@ function adapterTensors(rand: () => number): GgufTensor[] {
 }
 
 /**
- * Writes `tiny-random.gguf` (llama, 2 layers, embedding 64, 4 heads, ff 176, ChatML template) and
- * `tiny-random-lora.gguf` (rank 4, alpha 8 on attn_q, attn_v and ffn_* of both layers) into
- * `dir`. The same seed always gives byte-identical files.
+ * Writes a random-weight llama GGUF of the given shape with the tiny vocabulary and a ChatML
+ * template (F32 weights; same seed and shape, same bytes). The benchmark builds a ~50M-parameter
+ * one with it; the tests use TINY_SHAPE.
  */
-export async function buildTinyModel({
+export async function buildRandomModel({
 	seed,
-	dir
+	file,
+	shape,
+	name
 }: {
 	seed: number;
-	dir: string;
-}): Promise<{ modelPath: string; adapterPath: string }> {
-	await mkdir(dir, { recursive: true });
+	file: string;
+	shape: ModelShape;
+	name: string;
+}): Promise<void> {
 	const vocab = buildVocabulary();
-	const modelPath = join(dir, TINY_MODEL_FILE);
-	const adapterPath = join(dir, TINY_ADAPTER_FILE);
-
-	await writeGguf(modelPath, {
+	await writeGguf(file, {
 		metadata: {
 			'general.architecture': gguf.string('llama'),
-			'general.name': gguf.string(`tiny-random-${seed}`),
+			'general.name': gguf.string(name),
 			'general.file_type': gguf.u32(0),
 			'llama.context_length': gguf.u32(CONTEXT_LENGTH),
-			'llama.embedding_length': gguf.u32(EMBD),
-			'llama.block_count': gguf.u32(LAYERS),
-			'llama.feed_forward_length': gguf.u32(FF),
-			'llama.attention.head_count': gguf.u32(HEADS),
-			'llama.attention.head_count_kv': gguf.u32(HEADS),
+			'llama.embedding_length': gguf.u32(shape.embd),
+			'llama.block_count': gguf.u32(shape.layers),
+			'llama.feed_forward_length': gguf.u32(shape.ff),
+			'llama.attention.head_count': gguf.u32(shape.heads),
+			'llama.attention.head_count_kv': gguf.u32(shape.heads),
 			'llama.attention.layer_norm_rms_epsilon': gguf.f32(1e-5),
-			'llama.rope.dimension_count': gguf.u32(HEAD_DIM),
+			'llama.rope.dimension_count': gguf.u32(shape.embd / shape.heads),
 			'llama.vocab_size': gguf.u32(vocab.tokens.length),
 			'tokenizer.ggml.model': gguf.string('llama'),
 			'tokenizer.ggml.tokens': gguf.strings(vocab.tokens),
@@ -248,8 +259,27 @@ export async function buildTinyModel({
 			'tokenizer.ggml.add_space_prefix': gguf.bool(false),
 			'tokenizer.chat_template': gguf.string(CHATML_TEMPLATE)
 		},
-		tensors: baseTensors(gaussian(seed), vocab)
+		tensors: baseTensors(gaussian(seed), vocab, shape)
 	});
+}
+
+/**
+ * Writes `tiny-random.gguf` (llama, 2 layers, embedding 64, 4 heads, ff 176, ChatML template) and
+ * `tiny-random-lora.gguf` (rank 4, alpha 8 on attn_q, attn_v and ffn_* of both layers) into
+ * `dir`. The same seed always gives byte-identical files.
+ */
+export async function buildTinyModel({
+	seed,
+	dir
+}: {
+	seed: number;
+	dir: string;
+}): Promise<{ modelPath: string; adapterPath: string }> {
+	await mkdir(dir, { recursive: true });
+	const modelPath = join(dir, TINY_MODEL_FILE);
+	const adapterPath = join(dir, TINY_ADAPTER_FILE);
+
+	await buildRandomModel({ seed, file: modelPath, shape: TINY_SHAPE, name: `tiny-random-${seed}` });
 
 	await writeGguf(adapterPath, {
 		metadata: {

@@ -141,7 +141,7 @@ async function upsertCases(
 	return ids;
 }
 
-async function upsertCheckpoint(
+export async function upsertCheckpoint(
 	tx: Db,
 	studyId: string,
 	cp: LoadedCheckpoint,
@@ -184,7 +184,7 @@ async function upsertCheckpoint(
 	return old.id;
 }
 
-async function upsertImported(
+export async function upsertImported(
 	tx: Db,
 	checkpointId: string,
 	cp: LoadedCheckpoint,

@@ -1,0 +1,95 @@
+/**
+ * Imports a JSONL file of outputs made elsewhere (vLLM, transformers, an API) into an existing
+ * study: one `{"case_id", "checkpoint", "text", "provenance"?}` per line, several checkpoints per
+ * file allowed. Every problem is reported with its line; the file is applied in one
+ * transaction, creating the imported checkpoints it names.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { eq } from 'drizzle-orm';
+import { parseJsonl, validateOutputs, type Located } from '../../domain/study-definition';
+import { ValidationError, type Issue } from '../../errors';
+import type { Actor } from '../auth/actors';
+import * as audit from '../audit';
+import type { Db } from '../db';
+import { cases } from '../db/schema';
+import { upsertCheckpoint, upsertImported, type ImportSummary } from '../studies/import';
+import * as studies from '../studies/queries';
+
+export async function importOutputsFile(
+	db: Db,
+	actor: Actor,
+	slug: string,
+	file: string
+): Promise<ImportSummary> {
+	const display = path.relative(process.cwd(), file) || file;
+	let text: string;
+	try {
+		text = fs.readFileSync(file, 'utf8');
+	} catch (e) {
+		throw new ValidationError([
+			{ file: display, message: `cannot read (${(e as NodeJS.ErrnoException).code})` }
+		]);
+	}
+	const rows = parseJsonl(text, display);
+	const study = await studies.bySlug(db, slug);
+	const known = await db
+		.select({ id: cases.id, externalId: cases.externalId })
+		.from(cases)
+		.where(eq(cases.studyId, study.id));
+	const caseIds = new Map(known.map((c) => [c.externalId, c.id]));
+	const issues: Issue[] = [];
+	const groups = new Map<string, Located<unknown>[]>();
+	if (!rows.length) issues.push({ file: display, message: 'has no outputs' });
+	for (const row of rows) {
+		const name = (row.value as { checkpoint?: unknown } | null)?.checkpoint;
+		if (typeof name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) {
+			issues.push({
+				file: display,
+				line: row.line,
+				field: 'checkpoint',
+				message: 'is required (letters, digits, ".", "_", "-")'
+			});
+			continue;
+		}
+		groups.set(name, [...(groups.get(name) ?? []), row]);
+	}
+	const validated = [...groups].map(([name, group]) => {
+		try {
+			return { name, outputs: validateOutputs(group, display, name, new Set(caseIds.keys())) };
+		} catch (e) {
+			if (!(e instanceof ValidationError)) throw e;
+			issues.push(...e.issues);
+			return { name, outputs: [] };
+		}
+	});
+	if (issues.length)
+		throw new ValidationError(
+			issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)),
+			`${display} is not valid`
+		);
+
+	return db.transaction(async (tx) => {
+		const summary: ImportSummary = {
+			studyId: study.id,
+			slug,
+			created: false,
+			cases: { added: 0, updated: 0, unchanged: 0 },
+			checkpoints: { added: 0, updated: 0, unchanged: 0 },
+			outputs: { added: 0, updated: 0, unchanged: 0 }
+		};
+		for (const { name, outputs } of validated) {
+			const cp = { name, kind: 'imported' as const, outputsPath: display, outputs };
+			const checkpointId = await upsertCheckpoint(tx, study.id, cp, summary);
+			await upsertImported(tx, checkpointId, cp, caseIds, summary);
+		}
+		await audit.record(tx, actor, {
+			action: 'outputs.import',
+			entity: 'study',
+			entityId: study.id,
+			studyId: study.id,
+			after: { file: display, checkpoints: summary.checkpoints, outputs: summary.outputs }
+		});
+		return summary;
+	});
+}
