@@ -217,6 +217,8 @@ export const assignments = pgTable(
 		position: integer().notNull(),
 		startedAt: timestamp({ withTimezone: true }),
 		completedAt: timestamp({ withTimezone: true }),
+		/** Seconds the rater's page was open and visible on this item, summed over visits. */
+		secondsOnItem: integer().notNull().default(0),
 		createdAt: createdAt()
 	},
 	(t) => [

@@ -1,0 +1,1 @@
+ALTER TABLE "assignments" ADD COLUMN "seconds_on_item" integer DEFAULT 0 NOT NULL;
