@@ -3,6 +3,8 @@
  * Exit codes: 0 done, 1 the input or state was wrong (message printed), 2 usage error.
  */
 import fs from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ValidationError } from '../lib/errors';
@@ -33,8 +35,8 @@ Commands:
                                        stop and restart, and to run on several machines at once
                                        against one PostgreSQL (outputs are leased)
   status <slug>                        cases, outputs per checkpoint, rounds and rater progress
-  export <slug> --round NAME [--out FILE]
-                                       long-format ratings CSV of an unblinded round
+  export <slug> --round NAME [--format long|wide|json|codebook] [--out FILE]
+                                       ratings of a round, streamed (checkpoint once unblinded)
   round <slug> --name NAME (--create | --open | --lock | --unblind) [--checkpoint NAME ...]
                                        create a round or move it through its lifecycle
   add-rater <slug> --round NAME --name NAME [--email E]
@@ -144,11 +146,19 @@ const commands: Record<string, (args: string[], values: Values) => Promise<void>
 		withDb(async (d) => {
 			if (!slug) throw new UsageError('export needs a study slug');
 			const { round } = await roundByName(d, slug, need(values, 'round'));
-			const csv = await exportsService.longCsv(d.db, CLI, round.id);
-			if (typeof values.out === 'string') {
-				fs.writeFileSync(values.out, csv);
-				console.log(`Wrote ${csv.split('\r\n').length - 2} rating(s) to ${values.out}`);
-			} else process.stdout.write(csv);
+			const format = (values.format ?? 'long') as string;
+			if (!['long', 'wide', 'json', 'codebook'].includes(format))
+				throw new UsageError('--format is one of long, wide, json, codebook');
+			const out = await exportsService.exportStream(
+				d.db,
+				CLI,
+				round.id,
+				format as exportsService.ExportFormat
+			);
+			const target =
+				typeof values.out === 'string' ? fs.createWriteStream(values.out) : process.stdout;
+			await pipeline(Readable.from(out.chunks), target);
+			if (typeof values.out === 'string') console.log(`Wrote ${values.out}`);
 		}),
 
 	round: ([slug], values) =>
@@ -231,6 +241,7 @@ function parseOptions(argv: string[]) {
 			lease: { type: 'string' },
 			round: { type: 'string' },
 			out: { type: 'string' },
+			format: { type: 'string' },
 			name: { type: 'string' },
 			email: { type: 'string' },
 			password: { type: 'string' },

@@ -18,6 +18,12 @@ if [ ! -x /usr/bin/chromium ]; then
 	apt_install chromium
 fi
 
+# R and pandas load the CSV exports in the export tests, as a statistician would.
+if [ ! -x /usr/bin/Rscript ] || ! /usr/bin/python3 -c 'import pandas' 2>/dev/null; then
+	echo "setup: installing R and pandas (for the export loading tests)"
+	apt_install r-base-core python3-pandas
+fi
+
 if ! command -v pg_lsclusters >/dev/null || ! pg_lsclusters -h 2>/dev/null | grep -q '^15 '; then
 	echo "setup: installing PostgreSQL 15"
 	apt_install postgresql-15

@@ -249,7 +249,11 @@ describe.each(TEST_DATABASES)('study flow on $name', ({ create }) => {
 		).rejects.toBeInstanceOf(ValidationError);
 		expect((await rating.currentRound(database.db, raterA))!.resumeCode).toBeNull();
 
-		await expect(exportsService.longCsv(database.db, CLI, round.id)).rejects.toBeInstanceOf(
+		// Before unblinding the export holds no checkpoint identity.
+		const blind = await exportsService.longRows(database.db, CLI, round.id);
+		expect(blind).toHaveLength(given.length);
+		expect(blind.every((r) => r.checkpoint === null)).toBe(true);
+		await expect(exportsService.meanTable(database.db, CLI, round.id)).rejects.toBeInstanceOf(
 			ConflictError
 		);
 		await rounds.transition(database.db, CLI, round.id, 'locked');
@@ -268,7 +272,7 @@ describe.each(TEST_DATABASES)('study flow on $name', ({ create }) => {
 		expect(new Set(rows.map((r) => r.rater))).toEqual(new Set(['R01']));
 		const csv = await exportsService.longCsv(database.db, CLI, round.id);
 		expect(csv.split('\r\n')[0]).toBe(
-			'study,round,rater,case_id,item_code,checkpoint,position,dimension,score,rated_at,updated_at'
+			'study,round,rater,case_id,item_code,checkpoint,position,dimension,score,comment,seconds_on_item,rated_at,updated_at'
 		);
 
 		const table = await exportsService.meanTable(database.db, CLI, round.id);

@@ -1,15 +1,29 @@
 /**
- * Analysis tables and exports of a round. Checkpoint identities appear only after unblinding:
- * every function here refuses a round that is not unblinded.
+ * Exports of a round, streamed in pages (keyset pagination), so memory stays flat however many
+ * ratings there are: long CSV (one row per rating), wide CSV (one row per item × rater), JSON,
+ * and a codebook. The checkpoint column is filled only once the round is unblinded.
  */
-import { asc, eq } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import { summarizeByGroup, type CellSummary } from '../analysis/descriptive';
-import { toCsv } from '../domain/csv';
+import { toCsv, type CsvValue } from '../domain/csv';
+import type { RatingForm } from '../domain/rating-form';
 import { ConflictError, ForbiddenError } from '../errors';
 import type { Actor } from './auth/actors';
 import type { Db } from './db';
-import { assignments, cases, checkpoints, items, outputs, raters, ratings } from './db/schema';
+import {
+	assignments,
+	cases,
+	checkpoints,
+	comments,
+	items,
+	outputs,
+	raters,
+	ratings,
+	studies
+} from './db/schema';
 import * as roundsService from './rounds';
+
+const PAGE = 2000;
 
 export const LONG_COLUMNS = [
 	'study',
@@ -21,38 +35,45 @@ export const LONG_COLUMNS = [
 	'position',
 	'dimension',
 	'score',
+	'comment',
+	'seconds_on_item',
 	'rated_at',
 	'updated_at'
 ] as const;
 
-export type LongRow = Record<(typeof LONG_COLUMNS)[number], string | number | Date>;
+export type LongRow = Record<(typeof LONG_COLUMNS)[number], string | number | Date | null>;
+export type ExportFormat = 'long' | 'wide' | 'json' | 'codebook';
 
-async function requireUnblinded(db: Db, actor: Actor, roundId: string) {
+async function exportable(db: Db, actor: Actor, roundId: string) {
 	if (actor.type === 'rater') throw new ForbiddenError('Raters cannot export');
 	const round = await roundsService.get(db, roundId);
-	if (round.status !== 'unblinded')
-		throw new ConflictError(
-			`Round "${round.name}" is ${round.status}: lock and unblind it before analysing by checkpoint`
-		);
-	return round;
+	if (round.status === 'draft') throw new ConflictError(`Round "${round.name}" has not opened yet`);
+	const [study] = await db
+		.select({ slug: studies.slug })
+		.from(studies)
+		.where(eq(studies.id, round.studyId));
+	return { round, slug: study!.slug, unblinded: round.status === 'unblinded' };
 }
 
-/** One row per rating, ordered by rater, position and the form's dimension order. */
-export async function longRows(db: Db, actor: Actor, roundId: string): Promise<LongRow[]> {
-	const round = await requireUnblinded(db, actor, roundId);
-	const { slug } = (await db.query.studies.findFirst({
-		where: (s, { eq: is }) => is(s.id, round.studyId),
-		columns: { slug: true }
-	}))!;
-	const rows = await db
+interface Cursor {
+	rater: string;
+	position: number;
+	dimension: string;
+}
+
+/** One page of ratings after the cursor, in export order. */
+function fetchPage(db: Db, roundId: string, cursor: Cursor | null, pageSize: number) {
+	return db
 		.select({
 			rater: raters.pseudonym,
 			caseId: cases.externalId,
 			code: items.code,
 			checkpoint: checkpoints.name,
 			position: assignments.position,
+			seconds: assignments.secondsOnItem,
 			dimension: ratings.dimension,
 			score: ratings.score,
+			comment: comments.body,
 			createdAt: ratings.createdAt,
 			updatedAt: ratings.updatedAt
 		})
@@ -63,32 +84,210 @@ export async function longRows(db: Db, actor: Actor, roundId: string): Promise<L
 		.innerJoin(outputs, eq(outputs.id, items.outputId))
 		.innerJoin(cases, eq(cases.id, outputs.caseId))
 		.innerJoin(checkpoints, eq(checkpoints.id, outputs.checkpointId))
-		.where(eq(assignments.roundId, roundId))
-		.orderBy(asc(raters.pseudonym), asc(assignments.position));
-	const dimOrder = new Map(round.form.dimensions.map((d, i) => [d.key, i]));
-	rows.sort(
-		(a, b) =>
-			a.rater.localeCompare(b.rater) ||
-			a.position - b.position ||
-			(dimOrder.get(a.dimension) ?? 99) - (dimOrder.get(b.dimension) ?? 99)
+		.leftJoin(
+			comments,
+			and(
+				eq(comments.assignmentId, ratings.assignmentId),
+				eq(comments.dimension, ratings.dimension)
+			)
+		)
+		.where(
+			and(
+				eq(assignments.roundId, roundId),
+				cursor
+					? sql`(${raters.pseudonym}, ${assignments.position}, ${ratings.dimension}) > (${cursor.rater}, ${cursor.position}, ${cursor.dimension})`
+					: undefined
+			)
+		)
+		.orderBy(asc(raters.pseudonym), asc(assignments.position), asc(ratings.dimension))
+		.limit(pageSize);
+}
+
+/** Every rating of a round, ordered by rater, position and dimension, fetched page by page. */
+async function* ratingPages(
+	db: Db,
+	roundId: string,
+	unblinded: boolean,
+	slug: string,
+	roundName: string,
+	pageSize = PAGE
+): AsyncGenerator<LongRow[]> {
+	let after: Cursor | null = null;
+	for (;;) {
+		const page = await fetchPage(db, roundId, after, pageSize);
+		yield page.map((r): LongRow => ({
+			study: slug,
+			round: roundName,
+			rater: r.rater,
+			case_id: r.caseId,
+			item_code: r.code,
+			checkpoint: unblinded ? r.checkpoint : null,
+			position: r.position + 1,
+			dimension: r.dimension,
+			score: r.score,
+			comment: r.comment,
+			seconds_on_item: r.seconds,
+			rated_at: r.createdAt,
+			updated_at: r.updatedAt
+		}));
+		if (page.length < pageSize) return;
+		const last = page.at(-1)!;
+		after = { rater: last.rater, position: last.position, dimension: last.dimension };
+	}
+}
+
+/** All long rows in memory: for tests and small rounds; exports use the streams below. */
+export async function longRows(db: Db, actor: Actor, roundId: string): Promise<LongRow[]> {
+	const { round, slug, unblinded } = await exportable(db, actor, roundId);
+	const out: LongRow[] = [];
+	for await (const page of ratingPages(db, roundId, unblinded, slug, round.name)) out.push(...page);
+	return out;
+}
+
+function wideColumns(form: RatingForm): string[] {
+	const keys = form.dimensions.map((d) => d.key);
+	return [
+		'study',
+		'round',
+		'rater',
+		'case_id',
+		'item_code',
+		'checkpoint',
+		'position',
+		'seconds_on_item',
+		...keys,
+		...keys.map((k) => `${k}_comment`)
+	];
+}
+
+/** The export as a stream of text chunks. */
+export async function exportStream(
+	db: Db,
+	actor: Actor,
+	roundId: string,
+	format: ExportFormat,
+	pageSize = PAGE
+): Promise<{ filename: string; contentType: string; chunks: AsyncIterable<string> }> {
+	const { round, slug, unblinded } = await exportable(db, actor, roundId);
+	const base = `${slug}-${round.name.replace(/[^A-Za-z0-9._-]+/g, '-')}`;
+	const pages = () => ratingPages(db, roundId, unblinded, slug, round.name, pageSize);
+	const csv = 'text/csv; charset=utf-8';
+	if (format === 'codebook')
+		return {
+			filename: `${base}-codebook.csv`,
+			contentType: csv,
+			chunks: once(codebook(round.form))
+		};
+	if (format === 'long')
+		return {
+			filename: `${base}-long.csv`,
+			contentType: csv,
+			chunks: (async function* () {
+				yield toCsv(LONG_COLUMNS, []);
+				for await (const page of pages()) if (page.length) yield csvBody(LONG_COLUMNS, page);
+			})()
+		};
+	if (format === 'wide') {
+		const columns = wideColumns(round.form);
+		return {
+			filename: `${base}-wide.csv`,
+			contentType: csv,
+			chunks: (async function* () {
+				yield toCsv(columns, []);
+				let current: Record<string, CsvValue> | null = null;
+				for await (const page of pages()) {
+					const rows: Record<string, CsvValue>[] = [];
+					for (const r of page) {
+						if (!current || current.item_code !== r.item_code || current.rater !== r.rater) {
+							if (current) rows.push(current);
+							const {
+								dimension: _d,
+								score: _s,
+								comment: _c,
+								rated_at: _r,
+								updated_at: _u,
+								...item
+							} = r;
+							current = { ...item };
+						}
+						current[r.dimension as string] = r.score;
+						current[`${r.dimension}_comment`] = r.comment;
+					}
+					if (rows.length) yield csvBody(columns, rows);
+				}
+				if (current) yield csvBody(columns, [current]);
+			})()
+		};
+	}
+	return {
+		filename: `${base}.json`,
+		contentType: 'application/json; charset=utf-8',
+		chunks: (async function* () {
+			yield `{"study":${JSON.stringify(slug)},"round":${JSON.stringify(round.name)},"unblinded":${unblinded},"form":${JSON.stringify(round.form)},"ratings":[`;
+			let first = true;
+			for await (const page of pages())
+				for (const r of page) {
+					yield `${first ? '' : ','}\n${JSON.stringify(r)}`;
+					first = false;
+				}
+			yield '\n]}\n';
+		})()
+	};
+}
+
+function csvBody<T extends Record<string, CsvValue>>(
+	columns: readonly string[],
+	rows: T[]
+): string {
+	// toCsv writes a header line first; the stream has written it already.
+	const text = toCsv(columns as (keyof T & string)[], rows);
+	return text.slice(text.indexOf('\r\n') + 2);
+}
+
+async function* once(text: string) {
+	yield text;
+}
+
+/** Every column of the long and wide exports with its type and meaning, and the scale anchors. */
+export function codebook(form: RatingForm): string {
+	const rows: Record<string, CsvValue>[] = [
+		['study', 'string', 'Study slug (the folder name under studies/)'],
+		['round', 'string', 'Rating round name'],
+		['rater', 'string', 'Rater pseudonym (R01, R02, …); names are not exported'],
+		['case_id', 'string', 'Case id from the study file'],
+		[
+			'item_code',
+			'string',
+			'Opaque code of the letter shown to the rater (one output of one checkpoint)'
+		],
+		[
+			'checkpoint',
+			'string',
+			'Model checkpoint that wrote the letter; empty until the round is unblinded'
+		],
+		['position', 'integer', "1-based position of the item in this rater's order"],
+		['dimension', 'string', 'Rating dimension key (long format)'],
+		['score', 'integer 1-4', 'Score on the dimension; see the anchors below (long format)'],
+		['comment', 'string', "The rater's comment on this dimension; empty if none"],
+		['seconds_on_item', 'integer', 'Seconds the item was open and visible, summed over visits'],
+		['rated_at', 'ISO 8601 UTC', 'When the score was first given (long format)'],
+		['updated_at', 'ISO 8601 UTC', 'When the score was last changed (long format)'],
+		...form.dimensions.flatMap((d) => [
+			[d.key, 'integer 1-4', `${d.label} (wide format). ${d.question}`.trim()],
+			[`${d.key}_comment`, 'string', `Comment on ${d.label} (wide format)`]
+		])
+	].map(([variable, type, description]) => ({ variable, type, description }));
+	const anchors = form.dimensions.flatMap((d) =>
+		d.anchors.map((a, i) => ({ variable: d.key, type: `value ${i + 1}`, description: a }))
 	);
-	return rows.map((r) => ({
-		study: slug,
-		round: round.name,
-		rater: r.rater,
-		case_id: r.caseId,
-		item_code: r.code,
-		checkpoint: r.checkpoint,
-		position: r.position + 1,
-		dimension: r.dimension,
-		score: r.score,
-		rated_at: r.createdAt,
-		updated_at: r.updatedAt
-	}));
+	return toCsv(['variable', 'type', 'description'], [...rows, ...anchors]);
 }
 
 export async function longCsv(db: Db, actor: Actor, roundId: string): Promise<string> {
-	return toCsv(LONG_COLUMNS, await longRows(db, actor, roundId));
+	const { chunks } = await exportStream(db, actor, roundId, 'long');
+	let text = '';
+	for await (const c of chunks) text += c;
+	return text;
 }
 
 export interface MeanTable {
@@ -97,9 +296,13 @@ export interface MeanTable {
 	cells: CellSummary[];
 }
 
-/** Mean score (and SD, n) per checkpoint and dimension. */
+/** Mean score (and SD, n) per checkpoint and dimension: only after unblinding. */
 export async function meanTable(db: Db, actor: Actor, roundId: string): Promise<MeanTable> {
-	const round = await requireUnblinded(db, actor, roundId);
+	const { round } = await exportable(db, actor, roundId);
+	if (round.status !== 'unblinded')
+		throw new ConflictError(
+			`Round "${round.name}" is ${round.status}: unblind it before analysing by checkpoint`
+		);
 	const rows = await longRows(db, actor, roundId);
 	const design = round.design as { checkpoints?: string[] };
 	const names = [

@@ -36,3 +36,29 @@ export function asFailure(
 	const errors = e instanceof ValidationError ? e.issues.map(formatIssue) : [(e as Error).message];
 	return fail(status, { errors, scope });
 }
+
+/** A download streamed from text chunks: memory stays flat whatever the size. */
+export function streamResponse(
+	chunks: AsyncIterable<string>,
+	contentType: string,
+	filename: string
+): Response {
+	const encoder = new TextEncoder();
+	const iterator = chunks[Symbol.asyncIterator]();
+	const body = new ReadableStream<Uint8Array>({
+		async pull(controller) {
+			const { value, done } = await iterator.next();
+			if (done) controller.close();
+			else controller.enqueue(encoder.encode(value));
+		},
+		async cancel() {
+			await iterator.return?.();
+		}
+	});
+	return new Response(body, {
+		headers: {
+			'content-type': contentType,
+			'content-disposition': `attachment; filename="${filename.replace(/[^A-Za-z0-9._-]/g, '_')}"`
+		}
+	});
+}
