@@ -8,6 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ValidationError } from '../lib/errors';
+import { roundAnalysis, roundReport } from '../lib/server/analysis';
 import { CLI } from '../lib/server/auth/actors';
 import * as users from '../lib/server/auth/users';
 import { readConfig } from '../lib/server/config';
@@ -37,6 +38,8 @@ Commands:
   status <slug>                        cases, outputs per checkpoint, rounds and rater progress
   export <slug> --round NAME [--format long|wide|json|codebook] [--out FILE]
                                        ratings of a round, streamed (checkpoint once unblinded)
+  analyze <slug> --round NAME [--format md|json] [--out FILE]
+                                       the study analysis of an unblinded round (as on its page)
   round <slug> --name NAME (--create | --open | --lock | --unblind) [--checkpoint NAME ...]
                                        create a round or move it through its lifecycle
   add-rater <slug> --round NAME --name NAME [--email E]
@@ -159,6 +162,22 @@ const commands: Record<string, (args: string[], values: Values) => Promise<void>
 				typeof values.out === 'string' ? fs.createWriteStream(values.out) : process.stdout;
 			await pipeline(Readable.from(out.chunks), target);
 			if (typeof values.out === 'string') console.log(`Wrote ${values.out}`);
+		}),
+
+	analyze: ([slug], values) =>
+		withDb(async (d) => {
+			if (!slug) throw new UsageError('analyze needs a study slug');
+			const { round } = await roundByName(d, slug, need(values, 'round'));
+			const format = (values.format ?? 'md') as string;
+			if (format !== 'md' && format !== 'json') throw new UsageError('--format is md or json');
+			const text =
+				format === 'md'
+					? await roundReport(d.db, CLI, round.id)
+					: JSON.stringify((await roundAnalysis(d.db, CLI, round.id)).analysis, null, 1);
+			if (typeof values.out === 'string') {
+				fs.writeFileSync(values.out, text);
+				console.log(`Wrote ${values.out}`);
+			} else process.stdout.write(text);
 		}),
 
 	round: ([slug], values) =>

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { roundAnalysis, roundReport } from '../../src/lib/server/analysis';
 import { CLI } from '../../src/lib/server/auth/actors';
 import type { Database } from '../../src/lib/server/db';
 import * as schema from '../../src/lib/server/db/schema';
@@ -120,6 +121,32 @@ describe.each(TEST_DATABASES)('exports on $name', ({ create }) => {
 	it('pages through the ratings without losing or repeating a row', async () => {
 		for (const format of ['long', 'wide', 'json'] as const)
 			expect(await text(database, roundId, format, 7)).toBe(await text(database, roundId, format));
+	});
+
+	it('analyses the round from the database as the pure analysis would', async () => {
+		const { analysis } = await roundAnalysis(database.db, CLI, roundId);
+		expect(analysis.overview).toMatchObject({
+			ratings: given.size,
+			raters: 3,
+			cases: 14,
+			items: 28
+		});
+		const long = JSON.parse(await text(database, roundId, 'json')) as {
+			ratings: { checkpoint: string; dimension: string; score: number }[];
+		};
+		for (const cell of analysis.descriptives) {
+			const xs = long.ratings
+				.filter((r) => r.checkpoint === cell.checkpoint && r.dimension === cell.dimension)
+				.map((r) => r.score);
+			expect(cell.summary.mean).toBeCloseTo(xs.reduce((a, b) => a + b, 0) / xs.length, 12);
+		}
+		// The demo study pre-registers "fine-tune better than base": one-sided tests.
+		const pair = analysis.paired[0]!;
+		expect(pair.tests.every((t) => t.alternative !== 'two-sided')).toBe(true);
+		expect(analysis.rouge.map((r) => r.n)).toEqual([14, 14]);
+		expect(analysis.classification.find((c) => c.task === 'modality')?.n).toBe(14);
+		const report = await roundReport(database.db, CLI, roundId);
+		expect(report).toContain('llama3-8b-qlora-letters');
 	});
 
 	it('JSON and the codebook describe the same data', async () => {

@@ -29,6 +29,24 @@ const checkpointRefSchema = z
 		message: 'give exactly one of "manifest" (local generation) or "outputs" (imported)'
 	});
 
+/** Pre-registered analysis choices (study.yaml `analysis:`), fixed before anyone rates. */
+export const analysisSettingsSchema = z
+	.object({
+		/** Per-case score over raters for the paired tests. */
+		aggregate: z.enum(['mean', 'median']).default('mean'),
+		/** One-sided hypotheses: `better` is expected to score higher than `than`. */
+		hypotheses: z.array(z.object({ better: nameSchema, than: nameSchema }).strict()).default([]),
+		rouge: z
+			.object({
+				stemmer: z.boolean().default(false),
+				tokenizer: z.enum(['rouge_score', 'unicode']).default('rouge_score')
+			})
+			.strict()
+			.default({ stemmer: false, tokenizer: 'rouge_score' })
+	})
+	.strict();
+export type AnalysisSettings = z.output<typeof analysisSettingsSchema>;
+
 export const studyFileSchema = z
 	.object({
 		name: z.string().trim().min(1).max(200),
@@ -38,10 +56,23 @@ export const studyFileSchema = z
 		cases: z
 			.string()
 			.regex(/\.(jsonl|csv)$/i, 'must be a .jsonl or .csv file relative to study.yaml'),
-		checkpoints: z.array(checkpointRefSchema).min(1, 'needs at least one checkpoint')
+		checkpoints: z.array(checkpointRefSchema).min(1, 'needs at least one checkpoint'),
+		analysis: analysisSettingsSchema.optional()
 	})
 	.strict()
-	.superRefine(uniqueField('checkpoints', 'name', 'checkpoint name'));
+	.superRefine(uniqueField('checkpoints', 'name', 'checkpoint name'))
+	.superRefine((s, ctx) => {
+		const names = new Set(s.checkpoints.map((c) => c.name));
+		s.analysis?.hypotheses.forEach((h, i) => {
+			for (const key of ['better', 'than'] as const)
+				if (!names.has(h[key]))
+					ctx.addIssue({
+						code: 'custom',
+						path: ['analysis', 'hypotheses', i, key],
+						message: `unknown checkpoint "${h[key]}"`
+					});
+		});
+	});
 export type StudyFile = z.output<typeof studyFileSchema>;
 export type CheckpointRef = StudyFile['checkpoints'][number];
 

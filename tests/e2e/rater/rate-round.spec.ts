@@ -89,6 +89,22 @@ test('a rater scores a whole round; the export holds exactly those scores', asyn
 		})
 	);
 	expect(exported).toEqual(given);
+
+	// The analysis page: tables with their charts (a chart.js canvas that actually has a size).
+	await coordinator.getByTestId('analysis-link').click();
+	await expect(coordinator.getByTestId('means')).toContainText('llama3-8b-instruct');
+	await expect(coordinator.getByTestId('paired')).toContainText('greater');
+	await expect(coordinator.getByTestId('agreement')).toBeVisible();
+	const width = await coordinator
+		.locator('canvas')
+		.first()
+		.evaluate((c) => (c as HTMLCanvasElement).width);
+	expect(width).toBeGreaterThan(100);
+	const png = coordinator.waitForEvent('download');
+	await coordinator.getByRole('button', { name: 'Download PNG' }).first().click();
+	expect((await png).suggestedFilename()).toBe('means.png');
+	const report = await coordinator.request.get(`/rounds/${fixture.roundId}/export/report.md`);
+	expect(await report.text()).toContain('llama3-8b-qlora-letters');
 });
 
 test('a locked round is read-only for raters', async ({ page }) => {

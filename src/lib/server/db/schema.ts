@@ -25,6 +25,7 @@ import {
 	uuid
 } from 'drizzle-orm/pg-core';
 import type { RatingForm } from '../../domain/rating-form';
+import type { AnalysisSettings } from '../../domain/study-definition';
 
 const id = () => uuid().primaryKey().defaultRandom();
 const createdAt = () => timestamp({ withTimezone: true }).notNull().defaultNow();
@@ -37,6 +38,8 @@ export const studies = pgTable('studies', {
 	description: text().notNull().default(''),
 	seed: text().notNull(),
 	form: jsonb().$type<RatingForm>().notNull(),
+	/** Pre-registered analysis settings (study.yaml `analysis:`); null means the defaults. */
+	analysis: jsonb().$type<AnalysisSettings>(),
 	/** SHA-256 of the imported definition (study.yaml + referenced files); re-import detects change. */
 	definitionHash: text().notNull().default(''),
 	/** Absolute path of the study folder last imported: generation started from the UI reads it. */

@@ -46,6 +46,7 @@ export async function importStudy(
 			description: def.study.description,
 			seed: def.study.seed,
 			form: def.study.form,
+			analysis: def.study.analysis ?? null,
 			definitionHash: def.hash,
 			sourceDir: def.dir
 		};

@@ -1,4 +1,5 @@
 import { error } from '@sveltejs/kit';
+import { roundAnalysis, roundReport } from '$lib/server/analysis';
 import { db } from '$lib/server/app-db';
 import { exportStream, type ExportFormat } from '$lib/server/exports';
 import { asHttpError, streamResponse } from '$lib/server/http';
@@ -14,11 +15,28 @@ const FILES: Record<string, ExportFormat> = {
 /** Streamed exports of a round (see README, "Exports"). */
 export const GET: RequestHandler = async ({ params, locals }) => {
 	const format = FILES[params.file];
-	if (!format) error(404, { message: 'Not found' });
+	const analysis = params.file === 'report.md' || params.file === 'analysis.json';
+	if (!format && !analysis) error(404, { message: 'Not found' });
 	try {
-		const out = await exportStream(db(), locals.coordinator!, params.id, format);
+		if (params.file === 'report.md') {
+			const report = await roundReport(db(), locals.coordinator!, params.id);
+			return streamResponse(once(report), 'text/markdown; charset=utf-8', 'report.md');
+		}
+		if (params.file === 'analysis.json') {
+			const { analysis: result } = await roundAnalysis(db(), locals.coordinator!, params.id);
+			return streamResponse(
+				once(JSON.stringify(result, null, 1)),
+				'application/json',
+				'analysis.json'
+			);
+		}
+		const out = await exportStream(db(), locals.coordinator!, params.id, format!);
 		return streamResponse(out.chunks, out.contentType, out.filename);
 	} catch (e) {
 		asHttpError(e);
 	}
 };
+
+async function* once(text: string) {
+	yield text;
+}

@@ -1,0 +1,520 @@
+/**
+ * Paper-style Markdown report of a StudyAnalysis: one table per result, with the methods stated
+ * under each table so the report can be read without the code. Pure string building.
+ */
+
+import type { ClassificationTask, IccRow, StudyAnalysis, Summary } from './study';
+
+export interface ReportMeta {
+	study: string;
+	round: string;
+	generatedAt: string;
+}
+
+/** Larger tables than this are left to the JSON export. */
+const MAX_CONFUSION_LABELS = 12;
+const MAX_KAPPA_ROWS = 60;
+
+const TASK_TITLES: Record<ClassificationTask, string> = {
+	modality: 'Treatment modality',
+	icd10: 'ICD-10 code',
+	icd10Category: 'ICD-10 category (3 characters)'
+};
+
+const DASH = '—';
+
+/** Fixed decimals; null → em dash; no "-0.00". */
+export function formatNumber(x: number | null | undefined, digits = 2): string {
+	if (x === null || x === undefined || !Number.isFinite(x)) return DASH;
+	const s = x.toFixed(digits);
+	return Number(s) === 0 ? (0).toFixed(digits) : s;
+}
+
+/** p-values as journals print them: "< 0.001" below 0.001, else three decimals. */
+export function formatP(p: number | null | undefined): string {
+	if (p === null || p === undefined || !Number.isFinite(p)) return DASH;
+	return p < 0.001 ? '< 0.001' : p.toFixed(3);
+}
+
+/** A proportion as a percentage with one decimal. */
+export function formatPercent(x: number | null | undefined): string {
+	return x === null || x === undefined || !Number.isFinite(x) ? DASH : `${(100 * x).toFixed(1)}%`;
+}
+
+function formatCi(
+	estimate: number | null,
+	lower: number | null,
+	upper: number | null,
+	digits = 2
+): string {
+	if (estimate === null) return DASH;
+	return `${formatNumber(estimate, digits)} [${formatNumber(lower, digits)}, ${formatNumber(upper, digits)}]`;
+}
+
+const meanSd = (m: { mean: number | null; sd: number | null }, digits = 3) =>
+	m.mean === null ? DASH : `${formatNumber(m.mean, digits)} ± ${formatNumber(m.sd, digits)}`;
+
+const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
+
+/** A Markdown table; `right` marks numeric columns for right alignment. */
+function table(headers: string[], rows: string[][], right: boolean[] = []): string {
+	const line = (xs: string[]) => `| ${xs.map(cell).join(' | ')} |`;
+	const rule = `| ${headers.map((_, i) => (right[i] ? '---:' : '---')).join(' | ')} |`;
+	return [line(headers), rule, ...rows.map(line)].join('\n');
+}
+
+function median(s: Summary, digits: number): string {
+	if (s.median === null) return DASH;
+	return `${formatNumber(s.median, digits)} (${formatNumber(s.q1, digits)}–${formatNumber(s.q3, digits)})`;
+}
+
+const plural = (n: number, word: string) =>
+	`${n.toLocaleString('en')} ${word}${n === 1 ? '' : 's'}`;
+
+/** "1–4" for consecutive integers, else the values listed. */
+function scaleText(scale: readonly number[]): string {
+	const consecutive = scale.every(
+		(v, i) => Number.isInteger(v) && (i === 0 || v === scale[i - 1]! + 1)
+	);
+	return consecutive && scale.length > 1
+		? `${scale[0]}–${scale[scale.length - 1]}`
+		: scale.join(', ');
+}
+
+function overviewSection(a: StudyAnalysis, meta: ReportMeta): string {
+	const o = a.overview;
+	const ignored = o.ignored.unknownCheckpoint + o.ignored.unknownDimension;
+	const lines = [
+		`# ${meta.study} — ${meta.round}`,
+		'',
+		`Generated ${meta.generatedAt}.`,
+		'',
+		`${o.ratings.toLocaleString('en')} ratings by ${o.raters} raters of ${o.items} items ` +
+			`(${o.cases} cases; checkpoints: ${o.checkpoints.join(', ')}) on ` +
+			`${o.dimensions.length} dimensions, scale ${scaleText(o.scale)}.` +
+			(o.repeatRatings > 0
+				? ` ${plural(o.repeatRatings, 'rating')} of repeated items served intra-rater agreement only` +
+					(o.unmatchedRepeats > 0 ? ` (${o.unmatchedRepeats} without a first rating).` : '.')
+				: '') +
+			(ignored > 0
+				? ` ${plural(ignored, 'rating')} with a checkpoint or dimension outside the analysis plan were left out.`
+				: ''),
+		'',
+		`Per-case scores are the ${o.aggregate} over raters. Intervals are 95% bootstrap percentile ` +
+			`intervals (${o.bootstrapReplicates} replicates, seed \`${o.seed}\`).`
+	];
+	if (o.hypotheses.length > 0) {
+		lines.push(
+			'',
+			`Pre-registered one-sided hypotheses: ${o.hypotheses.map((h) => `${h.better} > ${h.than}`).join('; ')}.`
+		);
+	}
+	return lines.join('\n');
+}
+
+function ratingsSection(a: StudyAnalysis): string {
+	const o = a.overview;
+	const find = (cp: string, dim: string) =>
+		a.descriptives.find((d) => d.checkpoint === cp && d.dimension === dim);
+	const means = table(
+		['Checkpoint', ...o.dimensions.map((d) => d.label)],
+		o.checkpoints.map((cp) => [
+			cp,
+			...o.dimensions.map((d) => {
+				const c = find(cp, d.key);
+				return c?.meanCi ? formatCi(c.meanCi.estimate, c.meanCi.lower, c.meanCi.upper) : DASH;
+			})
+		]),
+		[false, ...o.dimensions.map(() => true)]
+	);
+	const parts = [
+		'## Ratings',
+		'',
+		'### Mean rating [95% CI]',
+		'',
+		means,
+		'',
+		'Mean of all ratings; the interval resamples cases (cluster bootstrap), so ratings of one ' +
+			'case stay together.',
+		'',
+		'### Score distributions',
+		''
+	];
+	for (const d of o.dimensions) {
+		parts.push(
+			`**${d.label}**`,
+			'',
+			table(
+				['Checkpoint', 'n', ...o.scale.map(String), 'Median (IQR)'],
+				o.checkpoints.map((cp) => {
+					const c = find(cp, d.key);
+					const n = c?.summary.n ?? 0;
+					return [
+						cp,
+						String(n),
+						...o.scale.map((_, i) => {
+							const k = c?.counts[i] ?? 0;
+							return n > 0 ? `${k} (${formatPercent(k / n)})` : '0';
+						}),
+						c ? median(c.summary, 1) : DASH
+					];
+				}),
+				[false, true, ...o.scale.map(() => true), true]
+			),
+			''
+		);
+	}
+	return parts.join('\n').trimEnd();
+}
+
+function pairedSection(a: StudyAnalysis): string {
+	if (a.paired.length === 0) return '';
+	const label = new Map(a.overview.dimensions.map((d) => [d.key, d.label]));
+	const notes: string[] = [];
+	const rows = a.paired.flatMap((pair) =>
+		pair.tests.map((t) => {
+			const h =
+				t.alternative === 'greater'
+					? `${pair.a} > ${pair.b}`
+					: t.alternative === 'less'
+						? `${pair.a} < ${pair.b}`
+						: `${pair.a} ≠ ${pair.b}`;
+			if (t.note) notes.push(`${pair.a} vs ${pair.b}, ${label.get(t.dimension)}: ${t.note}.`);
+			return [
+				`${pair.a} vs ${pair.b}`,
+				label.get(t.dimension) ?? t.dimension,
+				h,
+				String(t.n),
+				formatNumber(t.statistic, 1),
+				formatP(t.pValue),
+				formatP(t.pHolm),
+				formatNumber(t.effectSize, 2),
+				formatNumber(t.medianDifference, 2),
+				t.higher ? `${t.higher} higher` : DASH
+			];
+		})
+	);
+	return [
+		'## Paired comparisons',
+		'',
+		table(
+			[
+				'Comparison',
+				'Dimension',
+				'H₁',
+				'n',
+				'V',
+				'p',
+				'p (Holm)',
+				'r',
+				'Median diff.',
+				'Direction'
+			],
+			rows,
+			[false, false, false, true, true, true, true, true, true, false]
+		),
+		'',
+		`Wilcoxon signed-rank test on per-case ${a.overview.aggregate} scores of the cases rated ` +
+			'under both checkpoints (exact p without ties or zero differences, otherwise the normal ' +
+			'approximation with continuity correction). r: matched-pairs rank-biserial correlation, ' +
+			'positive when the first checkpoint scores higher; median diff.: first − second. Holm ' +
+			'adjustment over the dimensions of each comparison.',
+		...(notes.length > 0 ? ['', ...notes.map((n) => `- ${n}`)] : [])
+	].join('\n');
+}
+
+function friedmanSection(a: StudyAnalysis): string {
+	if (a.friedman.length === 0) return '';
+	const label = new Map(a.overview.dimensions.map((d) => [d.key, d.label]));
+	const cps = a.overview.checkpoints;
+	const notes = a.friedman.flatMap((f) =>
+		f.note ? [`- ${label.get(f.dimension) ?? f.dimension}: ${f.note}.`] : []
+	);
+	return [
+		'## Friedman test',
+		'',
+		table(
+			['Dimension', 'n', 'χ²', 'df', 'p', ...cps.map((c) => `Mean rank ${c}`)],
+			a.friedman.map((f) => [
+				label.get(f.dimension) ?? f.dimension,
+				String(f.n),
+				formatNumber(f.statistic, 2),
+				String(f.df),
+				formatP(f.pValue),
+				...f.meanRanks.map((m) => formatNumber(m.meanRank, 2))
+			]),
+			[false, true, true, true, true, ...cps.map(() => true)]
+		),
+		'',
+		'Across all checkpoints, on cases rated under every checkpoint (tie-corrected).',
+		...(notes.length > 0 ? ['', ...notes] : [])
+	].join('\n');
+}
+
+const iccCi = (row: IccRow | undefined) => (row ? formatCi(row.value, row.lower, row.upper) : DASH);
+
+function agreementSection(a: StudyAnalysis): string {
+	if (a.agreement.length === 0) return '';
+	const label = new Map(a.overview.dimensions.map((d) => [d.key, d.label]));
+	const main = table(
+		[
+			'Dimension',
+			'Raters',
+			'Items',
+			'α ordinal [95% CI]',
+			'ICC(2,1) [95% CI]',
+			'ICC(2,k)',
+			'ICC block',
+			'κw median (range; pairs)',
+			'Exact',
+			'Within one'
+		],
+		a.agreement.map((g) => {
+			const k = g.kappa.summary;
+			return [
+				label.get(g.dimension) ?? g.dimension,
+				String(g.raters),
+				String(g.items),
+				g.alpha ? formatCi(g.alpha.estimate, g.alpha.lower, g.alpha.upper) : DASH,
+				iccCi(g.icc?.forms.ICC2),
+				formatNumber(g.icc?.forms.ICC2k.value, 2),
+				g.icc ? `${g.icc.raters} × ${g.icc.items}` : DASH,
+				k.n === 0
+					? DASH
+					: `${formatNumber(k.median, 2)} (${formatNumber(k.min, 2)} to ${formatNumber(k.max, 2)}; ${k.n}${g.kappa.subsampled ? ` of ${g.kappa.eligiblePairs}` : ''})`,
+				formatPercent(g.exact.proportion),
+				formatPercent(g.withinOne.proportion)
+			];
+		}),
+		[false, true, true, true, true, true, true, true, true, true]
+	);
+	const parts = [
+		'## Inter-rater agreement',
+		'',
+		main,
+		'',
+		"α: Krippendorff's alpha, ordinal, all raters and items (missing ratings allowed); interval " +
+			'by a bootstrap over items. ICC: Shrout & Fleiss two-way random effects, absolute ' +
+			'agreement, single rater (2,1) and mean of k raters (2,k), on the largest complete block ' +
+			'of raters × items. κw: quadratic-weighted Cohen kappa per rater pair with at least ' +
+			`${a.agreement[0]!.kappa.minShared} shared items. Exact / within one: share of rater ` +
+			'pairs per item whose scores are equal / differ by at most one.'
+	];
+	const kappaRows = a.agreement.flatMap((g) =>
+		g.kappa.pairs.map((p) => [
+			label.get(g.dimension) ?? g.dimension,
+			p.raterA,
+			p.raterB,
+			String(p.n),
+			formatNumber(p.kappa, 2)
+		])
+	);
+	if (kappaRows.length > 0 && kappaRows.length <= MAX_KAPPA_ROWS) {
+		parts.push(
+			'',
+			'### Weighted kappa per rater pair',
+			'',
+			table(['Dimension', 'Rater A', 'Rater B', 'Shared items', 'κw'], kappaRows, [
+				false,
+				false,
+				false,
+				true,
+				true
+			])
+		);
+	} else if (kappaRows.length > MAX_KAPPA_ROWS) {
+		parts.push('', `Kappa for each of the ${kappaRows.length} rater pairs is in the JSON export.`);
+	}
+	if (a.agreement.some((g) => g.intraRater.pairs > 0)) {
+		parts.push(
+			'',
+			'### Intra-rater agreement',
+			'',
+			table(
+				['Dimension', 'Repeated ratings', 'Raters', 'Identical', 'κw'],
+				a.agreement.map((g) => [
+					label.get(g.dimension) ?? g.dimension,
+					String(g.intraRater.pairs),
+					String(g.intraRater.raters),
+					formatPercent(g.intraRater.identical),
+					formatNumber(g.intraRater.kappa, 2)
+				]),
+				[false, true, true, true, true]
+			),
+			'',
+			'Items shown twice to the same rater: first against repeated score, quadratic-weighted ' +
+				'kappa pooled over raters.'
+		);
+	}
+	return parts.join('\n');
+}
+
+function rougeSection(a: StudyAnalysis): string {
+	if (!a.rouge.some((r) => r.n > 0)) return '';
+	const types = [
+		['rouge1', 'ROUGE-1'],
+		['rouge2', 'ROUGE-2'],
+		['rougeL', 'ROUGE-L'],
+		['rougeLsum', 'ROUGE-Lsum']
+	] as const;
+	const right = [false, true, ...types.map(() => true)];
+	return [
+		'## ROUGE against reference letters',
+		'',
+		'F-measure, mean ± SD:',
+		'',
+		table(
+			['Checkpoint', 'n', ...types.map(([, t]) => t)],
+			a.rouge.map((r) => [
+				r.checkpoint,
+				String(r.n),
+				...types.map(([k]) => meanSd(r.scores[k].fmeasure))
+			]),
+			right
+		),
+		'',
+		'Precision / recall, means:',
+		'',
+		table(
+			['Checkpoint', 'n', ...types.map(([, t]) => t)],
+			a.rouge.map((r) => [
+				r.checkpoint,
+				String(r.n),
+				...types.map(
+					([k]) =>
+						`${formatNumber(r.scores[k].precision.mean, 3)} / ${formatNumber(r.scores[k].recall.mean, 3)}`
+				)
+			]),
+			right
+		),
+		'',
+		'rouge_score definitions (Lin 2004); cases without a reference are skipped.'
+	].join('\n');
+}
+
+function classificationSection(a: StudyAnalysis): string {
+	const tasks = (['modality', 'icd10', 'icd10Category'] as const).filter((t) =>
+		a.classification.some((c) => c.task === t && c.n > 0)
+	);
+	if (tasks.length === 0) return '';
+	const parts = ['## Labels extracted from the letters'];
+	for (const task of tasks) {
+		const rows = a.classification.filter((c) => c.task === task);
+		parts.push(
+			'',
+			`### ${TASK_TITLES[task]}`,
+			'',
+			table(
+				['Checkpoint', 'n', 'Accuracy', 'Macro F1', 'Micro F1', 'No label'],
+				rows.map((c) => [
+					c.checkpoint,
+					String(c.n),
+					formatPercent(c.report?.accuracy),
+					formatNumber(c.report?.macro.f1, 3),
+					formatNumber(c.report?.micro.f1, 3),
+					String(c.noPrediction)
+				]),
+				[false, true, true, true, true, true]
+			)
+		);
+		const labels = rows[0]!.labels;
+		if (labels.length > MAX_CONFUSION_LABELS) {
+			parts.push('', `Confusion matrices (${labels.length} classes) are in the JSON export.`);
+			continue;
+		}
+		for (const c of rows) {
+			if (!c.report) continue;
+			const r = c.report;
+			parts.push(
+				'',
+				`**${c.checkpoint}**: rows gold, columns extracted`,
+				'',
+				table(
+					['Gold ↓ extracted →', ...labels, 'other / none'],
+					labels.map((l, i) => [
+						l,
+						...r.confusion[i]!.map(String),
+						String(r.predictedOutside[i] ?? 0)
+					]),
+					[false, ...labels.map(() => true), true]
+				)
+			);
+		}
+	}
+	parts.push(
+		'',
+		'Classes are the gold labels; a letter without an extracted label counts as "none", wrong ' +
+			'and a false negative of its true class. Macro F1: unweighted mean over classes.'
+	);
+	return parts.join('\n');
+}
+
+function correctionSection(a: StudyAnalysis): string {
+	if (!a.correctionEffort.some((c) => c.n > 0)) return '';
+	return [
+		'## Correction effort',
+		'',
+		table(
+			['Checkpoint', 'Corrections', 'Letters', 'Mean edits', 'Median (IQR)', 'Normalized mean'],
+			a.correctionEffort.map((c) => [
+				c.checkpoint,
+				String(c.n),
+				String(c.outputs),
+				formatNumber(c.distance.mean, 1),
+				median(c.distance, 1),
+				formatPercent(c.normalized.mean)
+			]),
+			[false, true, true, true, true, true]
+		),
+		'',
+		'Word-level Levenshtein distance between each letter and each expert-corrected version; ' +
+			'normalized by the longer token count.'
+	].join('\n');
+}
+
+function timeSection(a: StudyAnalysis): string {
+	if (!a.timePerItem.some((t) => t.seconds.n > 0)) return '';
+	return [
+		'## Time per item',
+		'',
+		table(
+			['Checkpoint', 'n', 'Mean (SD), s', 'Median (IQR), s'],
+			a.timePerItem.map((t) => [
+				t.checkpoint,
+				String(t.seconds.n),
+				t.seconds.mean === null
+					? DASH
+					: `${formatNumber(t.seconds.mean, 1)} (${formatNumber(t.seconds.sd, 1)})`,
+				median(t.seconds, 1)
+			]),
+			[false, true, true, true]
+		),
+		'',
+		'One value per rater and item (first showings).'
+	].join('\n');
+}
+
+/**
+ * The analysis as a Markdown report: overview, mean ratings with intervals and score
+ * distributions, paired Wilcoxon tests, Friedman tests, agreement, ROUGE, label extraction with
+ * confusion matrices, correction effort and time per item. Sections without data are left out.
+ * Numbers: means and effect sizes 2 decimals, text metrics 3, p-values "< 0.001" or 3 decimals,
+ * missing values an em dash.
+ */
+export function renderMarkdownReport(analysis: StudyAnalysis, meta: ReportMeta): string {
+	return (
+		[
+			overviewSection(analysis, meta),
+			ratingsSection(analysis),
+			pairedSection(analysis),
+			friedmanSection(analysis),
+			agreementSection(analysis),
+			rougeSection(analysis),
+			classificationSection(analysis),
+			correctionSection(analysis),
+			timeSection(analysis)
+		]
+			.filter((s) => s !== '')
+			.join('\n\n') + '\n'
+	);
+}

@@ -1,0 +1,118 @@
+/**
+ * The study analysis of a round, from the database: gathers ratings, outputs, corrections and
+ * cases, and hands them to the pure analysis (src/lib/analysis/study.ts) with the study's
+ * pre-registered settings. By checkpoint only after unblinding; before, only checkpoint-free
+ * agreement (see checkpointFreeAgreement).
+ */
+import { eq, inArray } from 'drizzle-orm';
+import { analyzeStudy, type StudyAnalysis } from '../analysis/study';
+import { renderMarkdownReport } from '../analysis/report';
+import { ConflictError, ForbiddenError } from '../errors';
+import type { Actor } from './auth/actors';
+import type { Db } from './db';
+import {
+	assignments,
+	cases,
+	checkpoints,
+	corrections,
+	items,
+	outputs,
+	raters,
+	studies
+} from './db/schema';
+import { longRows } from './exports';
+import * as roundsService from './rounds';
+
+export async function roundAnalysis(
+	db: Db,
+	actor: Actor,
+	roundId: string
+): Promise<{ analysis: StudyAnalysis; study: string; round: string }> {
+	if (actor.type === 'rater') throw new ForbiddenError('Raters cannot see the analysis');
+	const round = await roundsService.get(db, roundId);
+	if (round.status !== 'unblinded')
+		throw new ConflictError(
+			`Round "${round.name}" is ${round.status}: lock and unblind it before analysing by checkpoint`
+		);
+	const [study] = await db.select().from(studies).where(eq(studies.id, round.studyId));
+	const rows = await longRows(db, actor, roundId);
+	const shown = await db
+		.select({
+			outputId: items.outputId,
+			caseId: cases.externalId,
+			checkpoint: checkpoints.name,
+			text: outputs.text
+		})
+		.from(items)
+		.innerJoin(outputs, eq(outputs.id, items.outputId))
+		.innerJoin(cases, eq(cases.id, outputs.caseId))
+		.innerJoin(checkpoints, eq(checkpoints.id, outputs.checkpointId))
+		.where(eq(items.roundId, roundId));
+	const fixes = await db
+		.select({ outputId: items.outputId, rater: raters.pseudonym, body: corrections.body })
+		.from(corrections)
+		.innerJoin(assignments, eq(assignments.id, corrections.assignmentId))
+		.innerJoin(items, eq(items.id, assignments.itemId))
+		.innerJoin(raters, eq(raters.id, assignments.raterId))
+		.where(eq(assignments.roundId, roundId));
+	const byOutput = new Map<
+		string,
+		{
+			caseId: string;
+			checkpoint: string;
+			text: string;
+			corrected: { rater: string; text: string }[];
+		}
+	>();
+	for (const s of shown)
+		byOutput.set(s.outputId, {
+			caseId: s.caseId,
+			checkpoint: s.checkpoint,
+			text: s.text ?? '',
+			corrected: []
+		});
+	for (const f of fixes) byOutput.get(f.outputId)?.corrected.push({ rater: f.rater, text: f.body });
+	const caseIds = [...new Set(shown.map((s) => s.caseId))];
+	const caseRows = caseIds.length
+		? await db.select().from(cases).where(inArray(cases.externalId, caseIds))
+		: [];
+	const settings = study!.analysis;
+	const design = round.design as { checkpoints?: string[] };
+	const analysis = analyzeStudy(
+		rows.map((r) => ({
+			rater: String(r.rater),
+			caseId: String(r.case_id),
+			itemCode: String(r.item_code),
+			checkpoint: String(r.checkpoint),
+			dimension: String(r.dimension),
+			score: Number(r.score),
+			secondsOnItem: Number(r.seconds_on_item) || null
+		})),
+		[...byOutput.values()],
+		caseRows
+			.filter((c) => c.studyId === round.studyId)
+			.map((c) => ({
+				caseId: c.externalId,
+				reference: c.reference,
+				goldModality: c.goldModality,
+				goldIcd10: c.goldIcd10
+			})),
+		{
+			seed: round.seed,
+			aggregate: settings?.aggregate ?? 'mean',
+			hypotheses: settings?.hypotheses ?? [],
+			rouge: settings?.rouge,
+			dimensions: round.form.dimensions.map((d) => ({ key: d.key, label: d.label })),
+			checkpoints: design.checkpoints ?? [...new Set(shown.map((s) => s.checkpoint))].sort(),
+			// Pairwise kappa grows with the square of the raters; a seeded subset keeps it bounded.
+			maxKappaPairs: 500
+		}
+	);
+	return { analysis, study: study!.slug, round: round.name };
+}
+
+/** The paper-style report of a round, as Markdown. */
+export async function roundReport(db: Db, actor: Actor, roundId: string): Promise<string> {
+	const { analysis, study, round } = await roundAnalysis(db, actor, roundId);
+	return renderMarkdownReport(analysis, { study, round, generatedAt: new Date().toISOString() });
+}
