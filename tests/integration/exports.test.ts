@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { roundAnalysis, roundReport } from '../../src/lib/server/analysis';
+import { blindedAgreement, roundAnalysis, roundReport } from '../../src/lib/server/analysis';
 import { CLI } from '../../src/lib/server/auth/actors';
 import type { Database } from '../../src/lib/server/db';
 import * as schema from '../../src/lib/server/db/schema';
@@ -147,6 +147,13 @@ describe.each(TEST_DATABASES)('exports on $name', ({ create }) => {
 		expect(analysis.classification.find((c) => c.task === 'modality')?.n).toBe(14);
 		const report = await roundReport(database.db, CLI, roundId);
 		expect(report).toContain('llama3-8b-qlora-letters');
+	});
+
+	it('shows agreement without checkpoint identities while blinded', async () => {
+		const agreement = await blindedAgreement(database.db, CLI, roundId);
+		expect(agreement.map((g) => g.dimension)).toHaveLength(6);
+		expect(agreement.every((g) => g.raters === 3 && g.items === 28)).toBe(true);
+		expect(JSON.stringify(agreement)).not.toMatch(/llama3|qlora/);
 	});
 
 	it('JSON and the codebook describe the same data', async () => {

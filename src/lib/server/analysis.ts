@@ -5,7 +5,12 @@
  * agreement (see checkpointFreeAgreement).
  */
 import { eq, inArray } from 'drizzle-orm';
-import { analyzeStudy, type StudyAnalysis } from '../analysis/study';
+import {
+	analyzeStudy,
+	checkpointFreeSummary,
+	type DimensionAgreement,
+	type StudyAnalysis
+} from '../analysis/study';
 import { renderMarkdownReport } from '../analysis/report';
 import { ConflictError, ForbiddenError } from '../errors';
 import type { Actor } from './auth/actors';
@@ -115,4 +120,33 @@ export async function roundAnalysis(
 export async function roundReport(db: Db, actor: Actor, roundId: string): Promise<string> {
 	const { analysis, study, round } = await roundAnalysis(db, actor, roundId);
 	return renderMarkdownReport(analysis, { study, round, generatedAt: new Date().toISOString() });
+}
+
+/**
+ * Agreement per dimension without any checkpoint identity: what coordinators may see while the
+ * round is still blinded (open or locked).
+ */
+export async function blindedAgreement(
+	db: Db,
+	actor: Actor,
+	roundId: string
+): Promise<DimensionAgreement[]> {
+	if (actor.type === 'rater') throw new ForbiddenError('Raters cannot see the analysis');
+	const round = await roundsService.get(db, roundId);
+	const rows = await longRows(db, actor, roundId);
+	return checkpointFreeSummary(
+		rows.map((r) => ({
+			rater: String(r.rater),
+			caseId: String(r.case_id),
+			itemCode: String(r.item_code),
+			dimension: String(r.dimension),
+			score: Number(r.score)
+		})),
+		{
+			dimensions: round.form.dimensions.map((d) => ({ key: d.key, label: d.label })),
+			seed: round.seed,
+			bootstrapReplicates: 500,
+			maxKappaPairs: 200
+		}
+	).agreement;
 }

@@ -1,3 +1,4 @@
+import { blindedAgreement } from '$lib/server/analysis';
 import { db } from '$lib/server/app-db';
 import { readConfig } from '$lib/server/config';
 import * as exportsService from '$lib/server/exports';
@@ -11,6 +12,10 @@ export const load: PageServerLoad = async ({ params, locals }) => {
 		return {
 			round: { id: round.id, name: round.name, status: round.status, studyId: round.studyId },
 			progress: await rounds.progress(db(), round.id),
+			agreement:
+				round.status === 'open' || round.status === 'locked'
+					? await blindedAgreement(db(), locals.coordinator!, round.id)
+					: null,
 			means:
 				round.status === 'unblinded'
 					? await exportsService.meanTable(db(), locals.coordinator!, round.id)
