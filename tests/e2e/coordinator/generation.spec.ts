@@ -19,6 +19,17 @@ test('a coordinator generates outputs, watches progress and cancels a job', asyn
 	}).toPass({ timeout: 60_000 });
 	await expect(page.getByTestId('jobs').getByRole('listitem').first()).toContainText('done');
 
+	// Provenance per output, for coordinators.
+	await row('tiny-random').getByRole('link', { name: 'tiny-random' }).click();
+	const table = page.getByTestId('provenance');
+	await expect(table.getByRole('row').filter({ hasText: 'DEMO-01' }).first()).toContainText(
+		/stop|length/
+	);
+	await table.getByText('Letter and provenance').first().click();
+	await expect(table).toContainText('"modelSha256"');
+	await expect(table).toContainText('"renderedPromptSha256"');
+	await page.goBack();
+
 	await row('tiny-slow').getByRole('button', { name: 'Generate' }).click();
 	const job = page.getByTestId('job-tiny-slow');
 	await expect(job).toBeVisible();

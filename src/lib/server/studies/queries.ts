@@ -1,4 +1,4 @@
-import { asc, count, eq, sql } from 'drizzle-orm';
+import { and, asc, count, eq, sql } from 'drizzle-orm';
 import { NotFoundError } from '../../errors';
 import type { Db } from '../db';
 import { cases, checkpoints, outputs, studies } from '../db/schema';
@@ -54,4 +54,23 @@ export async function status(db: Db, studyId: string): Promise<StudyStatus> {
 		.groupBy(checkpoints.id)
 		.orderBy(asc(checkpoints.name));
 	return { cases: n, checkpoints: rows };
+}
+
+/**
+ * A checkpoint's outputs with their provenance, for coordinators (never for raters: this names
+ * models, hashes, timings and token counts).
+ */
+export async function outputsOf(db: Db, studyId: string, checkpoint: string) {
+	const [cp] = await db
+		.select()
+		.from(checkpoints)
+		.where(and(eq(checkpoints.studyId, studyId), eq(checkpoints.name, checkpoint)));
+	if (!cp) throw new NotFoundError(`Checkpoint "${checkpoint}" not found`);
+	const rows = await db
+		.select({ externalId: cases.externalId, output: outputs })
+		.from(outputs)
+		.innerJoin(cases, eq(cases.id, outputs.caseId))
+		.where(eq(outputs.checkpointId, cp.id))
+		.orderBy(asc(cases.position));
+	return { checkpoint: cp, outputs: rows.map((r) => ({ ...r.output, caseId: r.externalId })) };
 }
