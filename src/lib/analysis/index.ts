@@ -34,3 +34,63 @@ export * from './classification';
 export * from './label-extraction';
 export * from './text-metrics';
 export * from './pairwise';
+export { analyzeStudy, checkpointFreeSummary, jointBootstrap, NO_LABEL } from './study';
+export type {
+	AnalysisConfig,
+	AnalysisHooks,
+	CaseRow,
+	CheckpointFreeConfig,
+	ClassificationRow,
+	ClassificationTask,
+	CorrectionRow,
+	DescriptiveCell,
+	DimensionAgreement,
+	FriedmanRow,
+	Hypothesis,
+	IccResult,
+	IccRow,
+	Interval,
+	IntraRater,
+	KappaPair,
+	MeanSd,
+	OutputRow,
+	PairComparison,
+	PairedTest,
+	PairwiseKappa,
+	PercentAgreement,
+	RatingRow,
+	RougeRow,
+	ScoreAggregate,
+	StudyAnalysis,
+	StudyOverview,
+	StudySection,
+	Summary,
+	TimeRow
+} from './study';
+export { analyzePairwise } from './pairwise-study';
+export type {
+	BradleyTerryRow,
+	PairwiseAnalysis,
+	PairwiseCell,
+	PairwiseJudgement
+} from './pairwise-study';
+export { formatNumber, formatP, formatPercent, renderMarkdownReport } from './report';
+export type { ReportMeta } from './report';
+export {
+	confusionMatrix,
+	distributionSeries,
+	meansWithCi,
+	OTHER_COLUMN,
+	PALETTE,
+	paletteColor,
+	rougeSeries,
+	SCORE_PALETTE
+} from './chart-series';
+export type {
+	BarDataset,
+	ChartData,
+	ConfusionMatrixData,
+	DistributionDataset,
+	MeanDataset,
+	RougeDataset
+} from './chart-series';
