@@ -44,7 +44,9 @@ Commands:
                                        create a round or move it through its lifecycle
   add-rater <slug> --round NAME --name NAME [--email E]
                                        add a rater to a round and print their link
-  create-coordinator --email E --name N --password P
+  create-coordinator --email E --name N --password P [--role coordinator|statistician]
+                                       a statistician sees studies, analyses and exports but
+                                       cannot change rounds
   make-tiny-model [--dir DIR] [--seed N]
                                        write the tiny random-weight GGUF, LoRA and manifests
   demo-setup                           import the demo study, open its round, print the links
@@ -220,12 +222,16 @@ const commands: Record<string, (args: string[], values: Values) => Promise<void>
 
 	'create-coordinator': (_, values) =>
 		withDb(async ({ db }) => {
+			const role = (values.role ?? 'coordinator') as string;
+			if (role !== 'coordinator' && role !== 'statistician')
+				throw new UsageError('--role is coordinator or statistician');
 			const u = await users.create(db, CLI, {
 				email: need(values, 'email'),
 				name: need(values, 'name'),
-				password: need(values, 'password')
+				password: need(values, 'password'),
+				role
 			});
-			console.log(`Coordinator ${u.email} created.`);
+			console.log(`${role === 'coordinator' ? 'Coordinator' : 'Statistician'} ${u.email} created.`);
 		}),
 
 	'make-tiny-model': async (_, values) => {
@@ -264,6 +270,7 @@ function parseOptions(argv: string[]) {
 			name: { type: 'string' },
 			email: { type: 'string' },
 			password: { type: 'string' },
+			role: { type: 'string' },
 			dir: { type: 'string' },
 			seed: { type: 'string' },
 			create: { type: 'boolean' },
