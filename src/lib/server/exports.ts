@@ -3,7 +3,7 @@
  * ratings there are: long CSV (one row per rating), wide CSV (one row per item × rater), JSON,
  * and a codebook. The checkpoint column is filled only once the round is unblinded.
  */
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, lte, sql } from 'drizzle-orm';
 import { summarizeByGroup, type CellSummary } from '../analysis/descriptive';
 import { toCsv, type CsvValue } from '../domain/csv';
 import type { RatingForm } from '../domain/rating-form';
@@ -55,14 +55,12 @@ async function exportable(db: Db, actor: Actor, roundId: string) {
 	return { round, slug: study!.slug, unblinded: round.status === 'unblinded' };
 }
 
-interface Cursor {
-	rater: string;
-	position: number;
-	dimension: string;
-}
-
-/** One page of ratings after the cursor, in export order. */
-function fetchPage(db: Db, roundId: string, cursor: Cursor | null, pageSize: number) {
+/**
+ * The ratings of one rater's assignments with positions in (from, to], in export order. The
+ * range walks the unique index on (round, rater, position); every join is by key, so a page
+ * costs the same however large the round is.
+ */
+function fetchPage(db: Db, roundId: string, raterId: string, from: number, to: number) {
 	return db
 		.select({
 			rater: raters.pseudonym,
@@ -77,8 +75,8 @@ function fetchPage(db: Db, roundId: string, cursor: Cursor | null, pageSize: num
 			createdAt: ratings.createdAt,
 			updatedAt: ratings.updatedAt
 		})
-		.from(ratings)
-		.innerJoin(assignments, eq(assignments.id, ratings.assignmentId))
+		.from(assignments)
+		.innerJoin(ratings, eq(ratings.assignmentId, assignments.id))
 		.innerJoin(raters, eq(raters.id, assignments.raterId))
 		.innerJoin(items, eq(items.id, assignments.itemId))
 		.innerJoin(outputs, eq(outputs.id, items.outputId))
@@ -94,16 +92,18 @@ function fetchPage(db: Db, roundId: string, cursor: Cursor | null, pageSize: num
 		.where(
 			and(
 				eq(assignments.roundId, roundId),
-				cursor
-					? sql`(${raters.pseudonym}, ${assignments.position}, ${ratings.dimension}) > (${cursor.rater}, ${cursor.position}, ${cursor.dimension})`
-					: undefined
+				eq(assignments.raterId, raterId),
+				gt(assignments.position, from),
+				lte(assignments.position, to)
 			)
 		)
-		.orderBy(asc(raters.pseudonym), asc(assignments.position), asc(ratings.dimension))
-		.limit(pageSize);
+		.orderBy(asc(assignments.position), asc(ratings.dimension));
 }
 
-/** Every rating of a round, ordered by rater, position and dimension, fetched page by page. */
+/**
+ * Every rating of a round, ordered by rater pseudonym, position and dimension, fetched page by
+ * page (about `pageSize` ratings each): memory stays flat however many ratings there are.
+ */
 async function* ratingPages(
 	db: Db,
 	roundId: string,
@@ -112,27 +112,39 @@ async function* ratingPages(
 	roundName: string,
 	pageSize = PAGE
 ): AsyncGenerator<LongRow[]> {
-	let after: Cursor | null = null;
-	for (;;) {
-		const page = await fetchPage(db, roundId, after, pageSize);
-		yield page.map((r): LongRow => ({
-			study: slug,
-			round: roundName,
-			rater: r.rater,
-			case_id: r.caseId,
-			item_code: r.code,
-			checkpoint: unblinded ? r.checkpoint : null,
-			position: r.position + 1,
-			dimension: r.dimension,
-			score: r.score,
-			comment: r.comment,
-			seconds_on_item: r.seconds,
-			rated_at: r.createdAt,
-			updated_at: r.updatedAt
-		}));
-		if (page.length < pageSize) return;
-		const last = page.at(-1)!;
-		after = { rater: last.rater, position: last.position, dimension: last.dimension };
+	const round = await roundsService.get(db, roundId);
+	const span = Math.max(1, Math.floor(pageSize / Math.max(1, round.form.dimensions.length)));
+	const people = await db
+		.select({
+			id: raters.id,
+			pseudonym: raters.pseudonym,
+			last: sql<number>`max(${assignments.position})`.mapWith(Number)
+		})
+		.from(assignments)
+		.innerJoin(raters, eq(raters.id, assignments.raterId))
+		.where(eq(assignments.roundId, roundId))
+		.groupBy(raters.id, raters.pseudonym)
+		.orderBy(asc(raters.pseudonym));
+	for (const person of people) {
+		for (let from = -1; from < person.last; from += span) {
+			const page = await fetchPage(db, roundId, person.id, from, from + span);
+			if (!page.length) continue;
+			yield page.map((r): LongRow => ({
+				study: slug,
+				round: roundName,
+				rater: r.rater,
+				case_id: r.caseId,
+				item_code: r.code,
+				checkpoint: unblinded ? r.checkpoint : null,
+				position: r.position + 1,
+				dimension: r.dimension,
+				score: r.score,
+				comment: r.comment,
+				seconds_on_item: r.seconds,
+				rated_at: r.createdAt,
+				updated_at: r.updatedAt
+			}));
+		}
 	}
 }
 
