@@ -1,24 +1,8 @@
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { averageRanks, wilcoxonSignedRank, type WilcoxonOptions } from './wilcoxon';
+import { expectClose, reference, type Num } from '../../../tests/support/stats-reference';
 
-// Reference values from tests/fixtures/make-reference.sh (R 4.2.2, psych 2.2.9, coin, SciPy
-// 1.10.1, statsmodels 0.13.5). Non-finite numbers are "NaN"/"Infinity"/"-Infinity", R's NA null.
-type Num = number | string | null;
-const reference = JSON.parse(
-	readFileSync(new URL('../../../tests/fixtures/stats-reference.json', import.meta.url), 'utf8')
-);
-const num = (v: Num): number => (v === null ? Number.NaN : Number(v));
-
-/** Within 1e-9 relative; `absolute` only for statistics whose reference may be (near) 0. */
-function expectClose(actual: number, expected: Num, label: string, absolute = 1e-300): void {
-	const e = num(expected);
-	const same = Object.is(actual, e) || (Number.isNaN(actual) && Number.isNaN(e));
-	const diff = Math.abs(actual - e);
-	const ok = same || diff <= 1e-9 * Math.abs(e) || diff <= absolute;
-	expect(ok, `${label}: got ${actual}, reference ${e}`).toBe(true);
-}
 interface Variant {
 	options: Required<WilcoxonOptions>;
 	expected: {
