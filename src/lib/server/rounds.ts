@@ -4,7 +4,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { and, asc, count, eq, inArray, isNotNull, sql } from 'drizzle-orm';
-import { raterOrder } from '../domain/order';
+import { stratifiedOrder } from '../domain/designs';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
 import type { Actor } from './auth/actors';
 import { hashToken, newToken } from './auth/tokens';
@@ -220,13 +220,15 @@ export async function addRater(
 			})
 			.returning();
 		const roundItems = await tx
-			.select({ id: items.id, caseId: outputs.caseId })
+			.select({ id: items.id, caseId: outputs.caseId, checkpointId: outputs.checkpointId })
 			.from(items)
 			.innerJoin(outputs, eq(outputs.id, items.outputId))
 			.where(eq(items.roundId, roundId))
 			.orderBy(asc(items.code));
-		const order = raterOrder(
-			roundItems.map((i) => ({ id: i.id, caseKey: i.caseId })),
+		// Shuffled, each checkpoint spread evenly over the positions, and no two letters of the
+		// same case next to each other (designs.ts, property-tested).
+		const order = stratifiedOrder(
+			roundItems.map((i) => ({ id: i.id, caseKey: i.caseId, checkpointKey: i.checkpointId })),
 			`${study!.seed}/${round.seed}/${pseudonym}`
 		);
 		if (order.length) {
