@@ -8,6 +8,19 @@ export interface E2eFixture {
 	demoRater: string;
 	/** Strings no rater-reachable response may contain. */
 	checkpointSecrets: string[];
+	/**
+	 * Links for the rater specs (keyboard.spec.ts, offline.spec.ts), each rater alone in what they
+	 * do, on rounds of their own (other specs lock the E2E round): 'Keyboard round' (open),
+	 * 'Offline round' (open; the two shared raters use one browser, as on a shared workstation)
+	 * and 'Locked round' (locked, one score and comment given).
+	 */
+	keyboardRater: string;
+	germanRater: string;
+	offlineRater: string;
+	extrasRater: string;
+	lockedRater: string;
+	sharedRaterA: string;
+	sharedRaterB: string;
 }
 
 export const E2E_COORDINATOR = { email: 'e2e@blindeval.test', password: 'e2e-coordinator-pw' };

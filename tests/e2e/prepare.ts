@@ -10,6 +10,7 @@ import * as users from '../../src/lib/server/auth/users';
 import { readConfig } from '../../src/lib/server/config';
 import { openDatabase } from '../../src/lib/server/db';
 import * as schema from '../../src/lib/server/db/schema';
+import * as rating from '../../src/lib/server/rating';
 import * as rounds from '../../src/lib/server/rounds';
 import { importStudy } from '../../src/lib/server/studies/import';
 import { loadStudy } from '../../src/lib/server/studies/loader';
@@ -69,6 +70,32 @@ try {
 	// The demo study and its round, exactly as `npm run demo` sets them up.
 	const demo = await setUpDemo(db, config.publicUrl);
 	const cps = await db.select().from(schema.checkpoints);
+	// Rounds of the rater specs, one rater per test (see E2eFixture).
+	const raterRound = async (name: string) => {
+		const r = await rounds.create(db, CLI, {
+			studyId,
+			name,
+			checkpointNames: ['llama3-8b-instruct', 'llama3-8b-qlora-letters'],
+			seed: name
+		});
+		await rounds.transition(db, CLI, r.id, 'open');
+		return r;
+	};
+	const keyboardRound = await raterRound('Keyboard round');
+	const offlineRound = await raterRound('Offline round');
+	const lockedRound = await raterRound('Locked round');
+	const keyboardRater = await rounds.addRater(db, CLI, keyboardRound.id, { name: 'Dr Keys' });
+	const germanRater = await rounds.addRater(db, CLI, keyboardRound.id, { name: 'Dr Deutsch' });
+	const offlineRater = await rounds.addRater(db, CLI, offlineRound.id, { name: 'Dr Offline' });
+	const extrasRater = await rounds.addRater(db, CLI, offlineRound.id, { name: 'Dr Notes' });
+	const lockedRater = await rounds.addRater(db, CLI, lockedRound.id, { name: 'Dr Locked' });
+	const sharedRaterA = await rounds.addRater(db, CLI, offlineRound.id, { name: 'Dr Shared A' });
+	const sharedRaterB = await rounds.addRater(db, CLI, offlineRound.id, { name: 'Dr Shared B' });
+	const locked = (await rating.raterFromToken(db, lockedRater.token))!;
+	const lockedFirst = (await rating.currentRound(db, locked))!.slots[0]!.code;
+	await rating.saveScore(db, locked, lockedFirst, 'diagnosis', 2);
+	await rating.saveComment(db, locked, lockedFirst, '', 'Written before the lock.');
+	await rounds.transition(db, CLI, lockedRound.id, 'locked');
 	const fixture: E2eFixture = {
 		roundId: round.id,
 		raterA: `/r/${a.token}`,
@@ -85,7 +112,14 @@ try {
 				'llama3',
 				'qlora'
 			].filter((s): s is string => !!s)
-		)
+		),
+		keyboardRater: `/r/${keyboardRater.token}`,
+		germanRater: `/r/${germanRater.token}`,
+		offlineRater: `/r/${offlineRater.token}`,
+		extrasRater: `/r/${extrasRater.token}`,
+		lockedRater: `/r/${lockedRater.token}`,
+		sharedRaterA: `/r/${sharedRaterA.token}`,
+		sharedRaterB: `/r/${sharedRaterB.token}`
 	};
 	fs.writeFileSync(path.join(out, 'fixture.json'), JSON.stringify(fixture, null, 2));
 } finally {

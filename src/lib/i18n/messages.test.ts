@@ -3,9 +3,12 @@ import {
 	LOCALES,
 	MESSAGES,
 	isLocale,
+	localeFrom,
 	pickLocale,
 	sourceFieldLabel,
+	sourceValueLabel,
 	t,
+	translator,
 	type Message,
 	type MessageKey,
 	type MessageParams
@@ -155,5 +158,37 @@ describe('sourceFieldLabel', () => {
 		expect(sourceFieldLabel('de', 'radiotherapy')).toBe('Strahlentherapie');
 		expect(sourceFieldLabel('de', 'performance_status')).toBe('Performance status');
 		expect(sourceFieldLabel('en', 'empty')).toBe('Empty');
+		expect(sourceFieldLabel('de', 'boost_dose_gy')).toBe('Boost dose (Gy)');
+		expect(sourceFieldLabel('en', 'ml')).toBe('Ml');
+	});
+});
+
+describe('sourceValueLabel', () => {
+	it('translates modalities and marks empty values', () => {
+		expect(sourceValueLabel('de', 'modality', 'photon')).toBe('Photonen');
+		expect(sourceValueLabel('en', 'modality', 'proton')).toBe('Protons');
+		expect(sourceValueLabel('de', 'modality', 'carbon')).toBe('carbon');
+		expect(sourceValueLabel('de', 'technique', 'photon')).toBe('photon');
+		expect(sourceValueLabel('de', 'fractions', 20)).toBe('20');
+		expect(sourceValueLabel('de', 'notes', '')).toBe('Keine Angabe');
+		expect(sourceValueLabel('en', 'notes', null)).toBe('Not given');
+	});
+});
+
+describe('localeFrom', () => {
+	it('prefers the remembered choice, then the browser', () => {
+		expect(localeFrom('de', 'en-US,en')).toBe('de');
+		expect(localeFrom('en', 'de-DE')).toBe('en');
+		expect(localeFrom(undefined, 'de-DE,de;q=0.9')).toBe('de');
+		expect(localeFrom('fr', 'de-AT')).toBe('de');
+		expect(localeFrom(null, null)).toBe('en');
+	});
+});
+
+describe('translator', () => {
+	it('binds t to a locale', () => {
+		const m = translator('de');
+		expect(m('nav.next')).toBe('Nächster Brief');
+		expect(m('letter.title', { n: 2, total: 6 })).toBe('Brief 2 von 6');
 	});
 });

@@ -38,6 +38,7 @@ const en = {
 	'case.heading': 'Case',
 	'scores.heading': 'Your scores',
 	'scores.missing': 'Please score every dimension to continue.',
+	'scores.complete': 'Every dimension is scored: press Enter for the next letter.',
 
 	'progress.scored': 'Scored {done} of {total}',
 	'progress.timeLeft': {
@@ -66,22 +67,35 @@ const en = {
 	'nav.resume': 'Continue where you left off',
 
 	'comment.label': 'Comment (optional)',
+	'comment.toggle': 'Comment',
+	'comment.about': 'Comment on “{dimension}” (optional)',
 	'comment.overall': 'Overall comment',
+	'comment.overallHint': 'Anything else about this letter (optional).',
 	'correction.label': 'Corrected letter (optional)',
+	'correction.open': 'Write a corrected version',
+	'correction.hint':
+		'Edit the letter as you would send it. Changes are saved automatically; an unchanged letter counts as no correction.',
+	'correction.none': 'No corrected version.',
 	'correction.reset': 'Reset to the original letter',
 
 	'round.locked': 'This round is locked: your scores are shown read-only.',
+	'round.lockedChange': 'This round is locked: changes can no longer be saved.',
 	'round.complete': 'Thank you: you have scored every letter of this round.',
 	'round.none':
 		'No round is open for you yet. Please come back when your coordinator tells you it has started.',
 	'link.invalid':
 		'Your rating link is missing or no longer valid. Please open the link you were sent.',
+	'link.otherRater':
+		'This browser has since opened another rater’s link. Please open your own link again: your unsent changes are kept in this browser.',
 	'error.notFound': 'Not found',
+	'error.itemNotFound': 'This letter was not found. Please go back to your overview.',
+	'error.badRequest': 'The change could not be saved: the request was not valid.',
 	'error.generic': 'Something went wrong',
 	'error.reference': 'Reference: {id}',
 
 	'keys.help':
 		'Keys 1–4 score the focused dimension; ↑/↓ or Tab move between dimensions; Enter opens the next letter once every dimension is scored.',
+	'keys.more': 'C opens the comment of the focused dimension; Esc leaves a text field.',
 
 	'pair.question': 'Which letter is better?',
 	'pair.left': 'Left',
@@ -144,6 +158,7 @@ const de: Messages = {
 	'case.heading': 'Fall',
 	'scores.heading': 'Ihre Bewertung',
 	'scores.missing': 'Bitte bewerten Sie alle Dimensionen, um fortzufahren.',
+	'scores.complete': 'Alle Dimensionen sind bewertet: Mit Enter öffnen Sie den nächsten Brief.',
 
 	'progress.scored': '{done} von {total} bewertet',
 	'progress.timeLeft': {
@@ -173,22 +188,37 @@ const de: Messages = {
 	'nav.resume': 'Dort weitermachen, wo Sie aufgehört haben',
 
 	'comment.label': 'Kommentar (optional)',
+	'comment.toggle': 'Kommentar',
+	'comment.about': 'Kommentar zu „{dimension}“ (optional)',
 	'comment.overall': 'Gesamtkommentar',
+	'comment.overallHint': 'Weitere Anmerkungen zu diesem Brief (optional).',
 	'correction.label': 'Korrigierter Brief (optional)',
+	'correction.open': 'Korrigierte Fassung schreiben',
+	'correction.hint':
+		'Bearbeiten Sie den Brief so, wie Sie ihn versenden würden. Änderungen werden automatisch gespeichert; ein unveränderter Brief gilt als keine Korrektur.',
+	'correction.none': 'Keine korrigierte Fassung.',
 	'correction.reset': 'Auf den ursprünglichen Brief zurücksetzen',
 
 	'round.locked': 'Diese Runde ist gesperrt: Ihre Bewertungen werden schreibgeschützt angezeigt.',
+	'round.lockedChange':
+		'Diese Runde ist gesperrt: Änderungen können nicht mehr gespeichert werden.',
 	'round.complete': 'Vielen Dank: Sie haben alle Briefe dieser Runde bewertet.',
 	'round.none':
 		'Für Sie ist noch keine Runde geöffnet. Bitte schauen Sie wieder vorbei, sobald Ihnen die Studienkoordination den Beginn mitteilt.',
 	'link.invalid':
 		'Ihr Bewertungslink fehlt oder ist nicht mehr gültig. Bitte öffnen Sie den Link, den Sie erhalten haben.',
+	'link.otherRater':
+		'In diesem Browser wurde inzwischen der Link einer anderen Person geöffnet. Bitte öffnen Sie erneut Ihren eigenen Link: Ihre noch nicht gesendeten Änderungen bleiben in diesem Browser erhalten.',
 	'error.notFound': 'Nicht gefunden',
+	'error.itemNotFound':
+		'Dieser Brief wurde nicht gefunden. Bitte kehren Sie zu Ihrer Übersicht zurück.',
+	'error.badRequest': 'Die Änderung konnte nicht gespeichert werden: Die Anfrage war ungültig.',
 	'error.generic': 'Etwas ist schiefgelaufen',
 	'error.reference': 'Referenz: {id}',
 
 	'keys.help':
 		'Die Tasten 1–4 bewerten die ausgewählte Dimension; ↑/↓ oder Tab wechseln zwischen den Dimensionen; Enter öffnet den nächsten Brief, sobald alle Dimensionen bewertet sind.',
+	'keys.more': 'C öffnet den Kommentar zur ausgewählten Dimension; Esc verlässt ein Textfeld.',
 
 	'pair.question': 'Welcher Brief ist besser?',
 	'pair.left': 'Links',
@@ -346,13 +376,52 @@ export function pickLocale(
 /**
  * Label for a case's source field: the translated label for the common fields (`patient`,
  * `total_dose_gy`, …), otherwise the key made readable ("performance_status" → "Performance
- * status"), since study files may carry fields of their own.
+ * status", "boost_dose_gy" → "Boost dose (Gy)"), since study files may carry fields of their own.
  */
 export function sourceFieldLabel(locale: Locale, field: string): string {
 	const key = `source.${field}`;
 	if (key in en && key !== 'source.empty') return t(locale, key as SourceFieldKey);
-	const words = field.replace(/[_-]+/g, ' ').trim();
-	return words.charAt(0).toUpperCase() + words.slice(1);
+	const parts = field.split(/[_\s-]+/).filter(Boolean);
+	const unit = UNITS[parts.at(-1)?.toLowerCase() ?? ''];
+	const words = (unit && parts.length > 1 ? parts.slice(0, -1) : parts).join(' ');
+	const text = words.charAt(0).toUpperCase() + words.slice(1);
+	return unit && parts.length > 1 ? `${text} (${unit})` : text;
 }
 
+/** Unit suffixes of field names ("volume_ml" → "Volume (ml)"). */
+const UNITS: Readonly<Record<string, string>> = { gy: 'Gy', mm: 'mm', cm: 'cm', ml: 'ml' };
+
 type SourceFieldKey = Extract<MessageKey, `source.${string}`>;
+
+/** The cookie that remembers a rater's language choice (readable by the page's switch). */
+export const LOCALE_COOKIE = 'be_lang';
+
+/**
+ * The rater's locale: the remembered choice (`be_lang` cookie) when it names a supported locale,
+ * otherwise the best match for the browser's Accept-Language header (see `pickLocale`).
+ */
+export function localeFrom(
+	cookie: string | null | undefined,
+	acceptLanguage: string | null
+): Locale {
+	return isLocale(cookie) ? cookie : pickLocale(acceptLanguage);
+}
+
+/** `t` bound to one locale, for templates: `m('nav.next')`. */
+export function translator(locale: Locale) {
+	return <K extends MessageKey>(key: K, ...args: ParamsArg<K>): string => t(locale, key, ...args);
+}
+
+/**
+ * A source value as raters read it: the translated name of a radiotherapy modality
+ * ("photon" → "Photonen"), "Not given" for an empty value, anything else unchanged.
+ */
+export function sourceValueLabel(locale: Locale, field: string, value: unknown): string {
+	if (value === null || value === undefined || value === '') return t(locale, 'source.empty');
+	const text = String(value);
+	const key = `modality.${text}`;
+	if (field === 'modality' && key in en) return t(locale, key as ModalityKey);
+	return text;
+}
+
+type ModalityKey = Extract<MessageKey, `modality.${string}`>;

@@ -1,17 +1,35 @@
 /**
  * What a rater can see and do. Blinding lives here: every value returned to a rater is listed
- * explicitly (item code, case source, normalized letter, form, own scores), so no checkpoint
- * name, model file, hash, id, timing or token count can slip into a page or a response.
+ * explicitly (item code, case source, normalized letter, form, own scores, comments, correction
+ * and own time estimate), so no checkpoint name, model file, hash, id, generation timing or
+ * token count can slip into a page or a response.
  */
-import { and, asc, desc, eq, inArray, isNull } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { RatingForm } from '../domain/rating-form';
 import { isScore } from '../domain/rating-form';
+import { estimateSecondsLeft } from '../domain/time-left';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import type { RaterActor } from './auth/actors';
 import { hashToken } from './auth/tokens';
 import * as audit from './audit';
 import type { Db } from './db';
-import { assignments, cases, items, outputs, raters, ratings, rounds } from './db/schema';
+import {
+	assignments,
+	cases,
+	comments,
+	corrections,
+	items,
+	outputs,
+	raters,
+	ratings,
+	rounds
+} from './db/schema';
+
+/** Longest comment and corrected letter accepted (characters): far above any real one. */
+export const MAX_COMMENT_LENGTH = 10_000;
+export const MAX_CORRECTION_LENGTH = 100_000;
+/** Most seconds one time report may add: the page reports every 15 s, or after an outage. */
+export const MAX_SECONDS_PER_REPORT = 3600;
 
 export async function raterFromToken(db: Db, token: string): Promise<RaterActor | null> {
 	const [r] = await db
@@ -37,6 +55,8 @@ export interface RaterRound {
 	total: number;
 	/** The first item without every score: where the rater resumes. */
 	resumeCode: string | null;
+	/** Estimated seconds to finish (median time per finished item × items left), or null. */
+	secondsLeft: number | null;
 }
 
 /** The rater's current round (the most recently opened one they are assigned to), or null. */
@@ -59,7 +79,12 @@ export async function currentRound(db: Db, rater: RaterActor): Promise<RaterRoun
 		.orderBy(desc(rounds.openedAt));
 	if (!round) return null;
 	const rows = await db
-		.select({ id: assignments.id, code: items.code, position: assignments.position })
+		.select({
+			id: assignments.id,
+			code: items.code,
+			position: assignments.position,
+			seconds: assignments.secondsOnItem
+		})
 		.from(assignments)
 		.innerJoin(items, eq(items.id, assignments.itemId))
 		.where(and(eq(assignments.raterId, rater.id), eq(assignments.roundId, round.id)))
@@ -80,11 +105,8 @@ export async function currentRound(db: Db, rater: RaterActor): Promise<RaterRoun
 	for (const s of scored)
 		if (dims.has(s.dimension))
 			perAssignment.set(s.assignmentId, (perAssignment.get(s.assignmentId) ?? 0) + 1);
-	const slots = rows.map((r) => ({
-		code: r.code,
-		position: r.position,
-		done: (perAssignment.get(r.id) ?? 0) >= dims.size
-	}));
+	const isDone = (id: string) => (perAssignment.get(id) ?? 0) >= dims.size;
+	const slots = rows.map((r) => ({ code: r.code, position: r.position, done: isDone(r.id) }));
 	const done = slots.filter((s) => s.done).length;
 	return {
 		status: round.status as RaterRound['status'],
@@ -92,7 +114,11 @@ export async function currentRound(db: Db, rater: RaterActor): Promise<RaterRoun
 		slots,
 		done,
 		total: slots.length,
-		resumeCode: slots.find((s) => !s.done)?.code ?? null
+		resumeCode: slots.find((s) => !s.done)?.code ?? null,
+		secondsLeft: estimateSecondsLeft(
+			rows.filter((r) => isDone(r.id)).map((r) => r.seconds),
+			slots.length - done
+		)
 	};
 }
 
@@ -107,6 +133,11 @@ export interface RaterItem {
 	source: Record<string, unknown>;
 	letter: string;
 	scores: Record<string, number>;
+	/** The rater's own comments by dimension key; '' holds the overall comment. */
+	comments: Record<string, string>;
+	/** The rater's own corrected letter, or null when they wrote none. */
+	correction: string | null;
+	secondsLeft: number | null;
 	previousCode: string | null;
 	nextCode: string | null;
 }
@@ -132,6 +163,14 @@ async function findAssignment(db: Db, rater: RaterActor, code: string) {
 	return row;
 }
 
+/** The rater's assignment for `code`, for a change: the round must be open. */
+async function openAssignment(db: Db, rater: RaterActor, code: string) {
+	const row = await findAssignment(db, rater, code);
+	if (row.roundStatus !== 'open')
+		throw new ConflictError('This round is locked: its scores, comments and corrections are final');
+	return row;
+}
+
 export async function item(db: Db, rater: RaterActor, code: string): Promise<RaterItem> {
 	const row = await findAssignment(db, rater, code);
 	const round = await currentRound(db, rater);
@@ -141,6 +180,14 @@ export async function item(db: Db, rater: RaterActor, code: string): Promise<Rat
 		.select({ dimension: ratings.dimension, score: ratings.score })
 		.from(ratings)
 		.where(eq(ratings.assignmentId, row.assignmentId));
+	const notes = await db
+		.select({ dimension: comments.dimension, body: comments.body })
+		.from(comments)
+		.where(eq(comments.assignmentId, row.assignmentId));
+	const [correction] = await db
+		.select({ body: corrections.body })
+		.from(corrections)
+		.where(eq(corrections.assignmentId, row.assignmentId));
 	await db.update(raters).set({ lastActiveAt: new Date() }).where(eq(raters.id, rater.id));
 	return {
 		code,
@@ -152,6 +199,9 @@ export async function item(db: Db, rater: RaterActor, code: string): Promise<Rat
 		source: row.source,
 		letter: row.letter ?? '',
 		scores: Object.fromEntries(given.map((g) => [g.dimension, g.score])),
+		comments: Object.fromEntries(notes.map((c) => [c.dimension, c.body])),
+		correction: correction?.body ?? null,
+		secondsLeft: round?.secondsLeft ?? null,
 		previousCode: index > 0 ? slots[index - 1]!.code : null,
 		nextCode: index >= 0 && index < slots.length - 1 ? slots[index + 1]!.code : null
 	};
@@ -171,9 +221,7 @@ export async function saveScore(
 	if (!isScore(score))
 		throw new ValidationError([{ field: 'score', message: 'must be 1, 2, 3 or 4' }]);
 	return db.transaction(async (tx) => {
-		const row = await findAssignment(tx, rater, code);
-		if (row.roundStatus !== 'open')
-			throw new ConflictError('This round is locked: scores can no longer be changed');
+		const row = await openAssignment(tx, rater, code);
 		if (!row.form.dimensions.some((d) => d.key === dimension))
 			throw new ValidationError([
 				{ field: 'dimension', message: `unknown dimension "${dimension}"` }
@@ -204,5 +252,139 @@ export async function saveScore(
 			after: { dimension, score }
 		});
 		return { changed: true };
+	});
+}
+
+function requireText(field: string, value: unknown, max: number): string {
+	if (typeof value !== 'string') throw new ValidationError([{ field, message: 'must be text' }]);
+	if (value.length > max)
+		throw new ValidationError([{ field, message: `is longer than ${max} characters` }]);
+	return value;
+}
+
+/**
+ * Saves the rater's comment on one dimension (`dimension` '' is the overall comment); an empty
+ * or blank body deletes it. Idempotent: the same body again changes nothing and is not audited.
+ */
+export async function saveComment(
+	db: Db,
+	rater: RaterActor,
+	code: string,
+	dimension: unknown,
+	body: unknown
+): Promise<{ changed: boolean }> {
+	if (typeof dimension !== 'string')
+		throw new ValidationError([{ field: 'dimension', message: "must be a dimension key or ''" }]);
+	const text = requireText('body', body, MAX_COMMENT_LENGTH);
+	return db.transaction(async (tx) => {
+		const row = await openAssignment(tx, rater, code);
+		if (dimension !== '' && !row.form.dimensions.some((d) => d.key === dimension))
+			throw new ValidationError([
+				{ field: 'dimension', message: `unknown dimension "${dimension}"` }
+			]);
+		const where = and(
+			eq(comments.assignmentId, row.assignmentId),
+			eq(comments.dimension, dimension)
+		);
+		const [old] = await tx.select().from(comments).where(where);
+		const empty = text.trim() === '';
+		if (empty ? !old : old?.body === text) return { changed: false };
+		if (empty) await tx.delete(comments).where(where);
+		else
+			await tx
+				.insert(comments)
+				.values({ assignmentId: row.assignmentId, dimension, body: text })
+				.onConflictDoUpdate({
+					target: [comments.assignmentId, comments.dimension],
+					set: { body: text, updatedAt: new Date() }
+				});
+		await audit.record(tx, rater, {
+			action: empty ? 'comment.delete' : old ? 'comment.change' : 'comment.create',
+			entity: 'assignment',
+			entityId: row.assignmentId,
+			studyId: rater.studyId,
+			before: old ? { dimension, body: old.body } : null,
+			after: empty ? null : { dimension, body: text }
+		});
+		return { changed: true };
+	});
+}
+
+/**
+ * Saves the rater's corrected version of the letter. An empty body, or one equal to the letter
+ * as shown, deletes the correction: an unchanged letter is no correction. Idempotent.
+ */
+export async function saveCorrection(
+	db: Db,
+	rater: RaterActor,
+	code: string,
+	body: unknown
+): Promise<{ changed: boolean }> {
+	const text = requireText('body', body, MAX_CORRECTION_LENGTH);
+	return db.transaction(async (tx) => {
+		const row = await openAssignment(tx, rater, code);
+		const where = eq(corrections.assignmentId, row.assignmentId);
+		const [old] = await tx.select().from(corrections).where(where);
+		const empty = text.trim() === '' || text === (row.letter ?? '');
+		if (empty ? !old : old?.body === text) return { changed: false };
+		if (empty) await tx.delete(corrections).where(where);
+		else
+			await tx
+				.insert(corrections)
+				.values({ assignmentId: row.assignmentId, body: text })
+				.onConflictDoUpdate({
+					target: corrections.assignmentId,
+					set: { body: text, updatedAt: new Date() }
+				});
+		await audit.record(tx, rater, {
+			action: empty ? 'correction.delete' : old ? 'correction.change' : 'correction.create',
+			entity: 'assignment',
+			entityId: row.assignmentId,
+			studyId: rater.studyId,
+			before: old ? { body: old.body } : null,
+			after: empty ? null : { body: text }
+		});
+		return { changed: true };
+	});
+}
+
+/**
+ * Adds seconds the item was open and visible in the rater's browser. Not idempotent by nature
+ * (each report is new time), so the page sends each second once and drops a report it could not
+ * deliver rather than repeat it after a lost response.
+ */
+export async function addTime(
+	db: Db,
+	rater: RaterActor,
+	code: string,
+	seconds: unknown
+): Promise<{ secondsOnItem: number }> {
+	if (
+		typeof seconds !== 'number' ||
+		!Number.isInteger(seconds) ||
+		seconds < 1 ||
+		seconds > MAX_SECONDS_PER_REPORT
+	)
+		throw new ValidationError([
+			{ field: 'seconds', message: `must be a whole number from 1 to ${MAX_SECONDS_PER_REPORT}` }
+		]);
+	return db.transaction(async (tx) => {
+		const row = await openAssignment(tx, rater, code);
+		const [updated] = await tx
+			.update(assignments)
+			.set({ secondsOnItem: sql`${assignments.secondsOnItem} + ${seconds}` })
+			.where(eq(assignments.id, row.assignmentId))
+			.returning({ secondsOnItem: assignments.secondsOnItem });
+		const after = updated!.secondsOnItem;
+		await tx.update(raters).set({ lastActiveAt: new Date() }).where(eq(raters.id, rater.id));
+		await audit.record(tx, rater, {
+			action: 'assignment.time',
+			entity: 'assignment',
+			entityId: row.assignmentId,
+			studyId: rater.studyId,
+			before: { secondsOnItem: after - seconds },
+			after: { secondsOnItem: after }
+		});
+		return { secondsOnItem: after };
 	});
 }

@@ -13,6 +13,8 @@ export const load: PageServerLoad = async ({ locals, url }) => {
 			status: round.status,
 			done: round.done,
 			total: round.total,
+			secondsLeft: round.secondsLeft,
+			resumeCode: round.resumeCode,
 			slots: round.slots.map((s) => ({ code: s.code, done: s.done }))
 		}
 	};
