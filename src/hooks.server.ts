@@ -4,10 +4,12 @@ import {
 	redirect,
 	type Handle,
 	type HandleServerError,
+	type RequestEvent,
 	type ServerInit
 } from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
 import { db, startDatabase, stopDatabase } from '$lib/server/app-db';
+import { LOCALE_COOKIE, localeFrom, t, type Locale } from '$lib/i18n/messages';
 import { audienceOf, RATER_COOKIE, SESSION_COOKIE } from '$lib/server/auth/routes';
 import * as users from '$lib/server/auth/users';
 import { stopAll } from '$lib/server/generation/background';
@@ -43,15 +45,21 @@ const authorize: Handle = async ({ event, resolve }) => {
 		error(401, { message: 'Please sign in' });
 	}
 	if (audience === 'rater' && !event.locals.rater) {
-		error(401, {
-			message: 'Your rating link is missing or no longer valid. Please open the link you were sent.'
-		});
+		error(401, { message: t(localeOf(event), 'link.invalid') });
 	}
 	return resolve(event);
 };
 
+/** The rater's language where it matters (their choice, else the browser's), English elsewhere. */
+function localeOf(event: RequestEvent): Locale {
+	return localeFrom(event.cookies.get(LOCALE_COOKIE), event.request.headers.get('accept-language'));
+}
+
 const headers: Handle = async ({ event, resolve }) => {
-	const response = await resolve(event);
+	const lang = audienceOf(event.route.id) === 'coordinator' ? 'en' : localeOf(event);
+	const response = await resolve(event, {
+		transformPageChunk: ({ html }) => html.replace('%lang%', lang)
+	});
 	response.headers.set('x-content-type-options', 'nosniff');
 	// same-origin, not no-referrer: with no-referrer Chromium sends "Origin: null" on form posts,
 	// which SvelteKit's CSRF check rightly refuses. Nothing is sent to other origins either way.
