@@ -4,7 +4,7 @@
  * pre-registered settings. By checkpoint only after unblinding; before, only checkpoint-free
  * agreement (see checkpointFreeAgreement).
  */
-import { eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import {
 	analyzeStudy,
 	checkpointFreeSummary,
@@ -79,7 +79,10 @@ export async function roundAnalysis(
 	for (const f of fixes) byOutput.get(f.outputId)?.corrected.push({ rater: f.rater, text: f.body });
 	const caseIds = [...new Set(shown.map((s) => s.caseId))];
 	const caseRows = caseIds.length
-		? await db.select().from(cases).where(inArray(cases.externalId, caseIds))
+		? await db
+				.select()
+				.from(cases)
+				.where(and(eq(cases.studyId, round.studyId), inArray(cases.externalId, caseIds)))
 		: [];
 	const settings = study!.analysis;
 	const design = round.design as { checkpoints?: string[] };
@@ -94,14 +97,12 @@ export async function roundAnalysis(
 			secondsOnItem: Number(r.seconds_on_item) || null
 		})),
 		[...byOutput.values()],
-		caseRows
-			.filter((c) => c.studyId === round.studyId)
-			.map((c) => ({
-				caseId: c.externalId,
-				reference: c.reference,
-				goldModality: c.goldModality,
-				goldIcd10: c.goldIcd10
-			})),
+		caseRows.map((c) => ({
+			caseId: c.externalId,
+			reference: c.reference,
+			goldModality: c.goldModality,
+			goldIcd10: c.goldIcd10
+		})),
 		{
 			seed: round.seed,
 			aggregate: settings?.aggregate ?? 'mean',

@@ -25,14 +25,19 @@ import * as roundsService from './rounds';
 
 const PAGE = 2000;
 
-export const LONG_COLUMNS = [
+/** The columns that identify a rated item; long and wide exports both start with them. */
+const ITEM_COLUMNS = [
 	'study',
 	'round',
 	'rater',
 	'case_id',
 	'item_code',
 	'checkpoint',
-	'position',
+	'position'
+] as const;
+
+export const LONG_COLUMNS = [
+	...ITEM_COLUMNS,
 	'dimension',
 	'score',
 	'comment',
@@ -43,6 +48,8 @@ export const LONG_COLUMNS = [
 
 export type LongRow = Record<(typeof LONG_COLUMNS)[number], string | number | Date | null>;
 export type ExportFormat = 'long' | 'wide' | 'json' | 'codebook';
+
+type Exportable = Awaited<ReturnType<typeof exportable>>;
 
 async function exportable(db: Db, actor: Actor, roundId: string) {
 	if (actor.type === 'rater') throw new ForbiddenError('Raters cannot export');
@@ -106,13 +113,11 @@ function fetchPage(db: Db, roundId: string, raterId: string, from: number, to: n
  */
 async function* ratingPages(
 	db: Db,
-	roundId: string,
-	unblinded: boolean,
-	slug: string,
-	roundName: string,
+	{ round, slug, unblinded }: Exportable,
 	pageSize = PAGE
 ): AsyncGenerator<LongRow[]> {
-	const round = await roundsService.get(db, roundId);
+	const roundId = round.id;
+	const roundName = round.name;
 	const span = Math.max(1, Math.floor(pageSize / Math.max(1, round.form.dimensions.length)));
 	const people = await db
 		.select({
@@ -150,26 +155,18 @@ async function* ratingPages(
 
 /** All long rows in memory: for tests and small rounds; exports use the streams below. */
 export async function longRows(db: Db, actor: Actor, roundId: string): Promise<LongRow[]> {
-	const { round, slug, unblinded } = await exportable(db, actor, roundId);
+	return collectRows(db, await exportable(db, actor, roundId));
+}
+
+async function collectRows(db: Db, target: Exportable): Promise<LongRow[]> {
 	const out: LongRow[] = [];
-	for await (const page of ratingPages(db, roundId, unblinded, slug, round.name)) out.push(...page);
+	for await (const page of ratingPages(db, target)) out.push(...page);
 	return out;
 }
 
 function wideColumns(form: RatingForm): string[] {
 	const keys = form.dimensions.map((d) => d.key);
-	return [
-		'study',
-		'round',
-		'rater',
-		'case_id',
-		'item_code',
-		'checkpoint',
-		'position',
-		'seconds_on_item',
-		...keys,
-		...keys.map((k) => `${k}_comment`)
-	];
+	return [...ITEM_COLUMNS, 'seconds_on_item', ...keys, ...keys.map((k) => `${k}_comment`)];
 }
 
 /** The export as a stream of text chunks. */
@@ -180,9 +177,10 @@ export async function exportStream(
 	format: ExportFormat,
 	pageSize = PAGE
 ): Promise<{ filename: string; contentType: string; chunks: AsyncIterable<string> }> {
-	const { round, slug, unblinded } = await exportable(db, actor, roundId);
+	const target = await exportable(db, actor, roundId);
+	const { round, slug, unblinded } = target;
 	const base = `${slug}-${round.name.replace(/[^A-Za-z0-9._-]+/g, '-')}`;
-	const pages = () => ratingPages(db, roundId, unblinded, slug, round.name, pageSize);
+	const pages = () => ratingPages(db, target, pageSize);
 	const csv = 'text/csv; charset=utf-8';
 	if (format === 'codebook')
 		return {
@@ -310,12 +308,13 @@ export interface MeanTable {
 
 /** Mean score (and SD, n) per checkpoint and dimension: only after unblinding. */
 export async function meanTable(db: Db, actor: Actor, roundId: string): Promise<MeanTable> {
-	const { round } = await exportable(db, actor, roundId);
+	const target = await exportable(db, actor, roundId);
+	const { round } = target;
 	if (round.status !== 'unblinded')
 		throw new ConflictError(
 			`Round "${round.name}" is ${round.status}: unblind it before analysing by checkpoint`
 		);
-	const rows = await longRows(db, actor, roundId);
+	const rows = await collectRows(db, target);
 	const design = round.design as { checkpoints?: string[] };
 	const names = [
 		...new Set([...(design.checkpoints ?? []), ...rows.map((r) => String(r.checkpoint))])
