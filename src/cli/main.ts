@@ -7,8 +7,9 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { describeDesign, parseRoundOptions } from '../lib/domain/round-options';
 import { ValidationError } from '../lib/errors';
-import { roundAnalysis, roundReport } from '../lib/server/analysis';
+import { anyRoundAnalysis, roundReport } from '../lib/server/analysis';
 import { CLI } from '../lib/server/auth/actors';
 import * as users from '../lib/server/auth/users';
 import { readConfig } from '../lib/server/config';
@@ -41,7 +42,10 @@ Commands:
   analyze <slug> --round NAME [--format md|json] [--out FILE]
                                        the study analysis of an unblinded round (as on its page)
   round <slug> --name NAME (--create | --open | --lock | --unblind) [--checkpoint NAME ...]
-                                       create a round or move it through its lifecycle
+        [--kind absolute|pairwise] [--design fully-crossed|balanced] [--raters-per-item K]
+        [--repeat SHARE] [--seed S]
+                                       create a round (its design is built over its raters
+                                       when it opens) or move it through its lifecycle
   add-rater <slug> --round NAME --name NAME [--email E]
                                        add a rater to a round and print their link
   create-coordinator --email E --name N --password P [--role coordinator|statistician]
@@ -175,7 +179,7 @@ const commands: Record<string, (args: string[], values: Values) => Promise<void>
 			const text =
 				format === 'md'
 					? await roundReport(d.db, CLI, round.id)
-					: JSON.stringify((await roundAnalysis(d.db, CLI, round.id)).analysis, null, 1);
+					: JSON.stringify((await anyRoundAnalysis(d.db, CLI, round.id)).analysis, null, 1);
 			if (typeof values.out === 'string') {
 				fs.writeFileSync(values.out, text);
 				console.log(`Wrote ${values.out}`);
@@ -188,12 +192,21 @@ const commands: Record<string, (args: string[], values: Values) => Promise<void>
 			const name = need(values, 'name');
 			if (values.create) {
 				const study = await studies.bySlug(d.db, slug);
+				const parsed = parseRoundOptions({
+					kind: values.kind,
+					design: values.design,
+					ratersPerItem: values['raters-per-item'],
+					repeatShare: values.repeat
+				});
+				if (!parsed.options) throw new ValidationError(parsed.issues);
 				const r = await rounds.create(d.db, CLI, {
 					studyId: study.id,
 					name,
-					checkpointNames: values.checkpoint as string[] | undefined
+					checkpointNames: values.checkpoint as string[] | undefined,
+					seed: values.seed as string | undefined,
+					design: parsed.options
 				});
-				console.log(`Round "${r.name}" created (draft).`);
+				console.log(`Round "${r.name}" created (draft): ${describeDesign(parsed.options)}.`);
 				return;
 			}
 			const to = values.open
@@ -273,6 +286,10 @@ function parseOptions(argv: string[]) {
 			role: { type: 'string' },
 			dir: { type: 'string' },
 			seed: { type: 'string' },
+			kind: { type: 'string' },
+			design: { type: 'string' },
+			'raters-per-item': { type: 'string' },
+			repeat: { type: 'string' },
 			create: { type: 'boolean' },
 			open: { type: 'boolean' },
 			lock: { type: 'boolean' },

@@ -189,3 +189,22 @@ describe('keyTarget', () => {
 		expect(keyTarget(null)).toBe('other');
 	});
 });
+
+describe('keyAction on pairwise scales (1 left, 2 tie, 3 right)', () => {
+	const pair: ScalesState = { current: 0, scores: [undefined, undefined], readOnly: false, max: 3 };
+	it('chooses with 1 to 3 and ignores 4', () => {
+		expect(keyAction({ key: '3', target: 'radio' }, pair)).toEqual({
+			type: 'score',
+			index: 0,
+			score: 3,
+			advance: true
+		});
+		expect(keyAction({ key: '4', target: 'radio' }, pair)).toBeNull();
+	});
+	it('stops the right arrow at 3', () => {
+		expect(
+			keyAction({ key: 'ArrowRight', target: 'radio' }, { ...pair, scores: [3, undefined] })
+		).toMatchObject({ score: 3 });
+		expect(keyAction({ key: 'ArrowLeft', target: 'radio' }, pair)).toMatchObject({ score: 3 });
+	});
+});

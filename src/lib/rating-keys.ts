@@ -33,6 +33,8 @@ export interface ScalesState {
 	/** Score per dimension in form order; undefined where not scored yet. */
 	scores: readonly (number | undefined)[];
 	readOnly: boolean;
+	/** Highest value on the scales: 4 (anchored scores), 3 in pairwise items (left, tie, right). */
+	max?: number;
 }
 
 export type KeyAction =
@@ -55,12 +57,13 @@ export function keyAction(input: KeyInput, state: ScalesState): KeyAction | null
 		return null;
 	const current = Math.min(Math.max(state.current, 0), n - 1);
 	const onRadio = input.target === 'radio';
+	const max = state.max ?? MAX_SCORE;
 	switch (input.key) {
 		case '1':
 		case '2':
 		case '3':
 		case '4':
-			if (state.readOnly) return null;
+			if (state.readOnly || Number(input.key) > max) return null;
 			return { type: 'score', index: current, score: Number(input.key), advance: true };
 		case 'ArrowDown':
 			return onRadio ? { type: 'focus', index: Math.min(current + 1, n - 1) } : null;
@@ -72,8 +75,8 @@ export function keyAction(input: KeyInput, state: ScalesState): KeyAction | null
 			const now = state.scores[current];
 			const score =
 				input.key === 'ArrowRight'
-					? Math.min((now ?? 0) + 1, MAX_SCORE)
-					: Math.max((now ?? MAX_SCORE + 1) - 1, 1);
+					? Math.min((now ?? 0) + 1, max)
+					: Math.max((now ?? max + 1) - 1, 1);
 			return { type: 'score', index: current, score, advance: false };
 		}
 		case 'Tab': {

@@ -17,6 +17,8 @@ export type SaveState = 'idle' | 'saving' | 'saved' | 'offline' | 'error';
 
 export type Change =
 	| { kind: 'score'; code: string; dimension: string; score: number }
+	/** Pairwise items: the better letter on a dimension. */
+	| { kind: 'preference'; code: string; dimension: string; choice: 'left' | 'tie' | 'right' }
 	/** `dimension` '' is the overall comment; an empty body deletes the comment. */
 	| { kind: 'comment'; code: string; dimension: string; body: string }
 	/** An empty body deletes the correction. */
@@ -48,6 +50,11 @@ function request(change: Change, rater: string): { url: string; body: unknown } 
 				url: `${base}/scores`,
 				body: { dimension: change.dimension, score: change.score, rater }
 			};
+		case 'preference':
+			return {
+				url: `${base}/preferences`,
+				body: { dimension: change.dimension, choice: change.choice, rater }
+			};
 		case 'comment':
 			return {
 				url: `${base}/comments`,
@@ -68,9 +75,17 @@ function parseEntry(text: string | null): Entry | null {
 		return null; // not written by this module: ignored (and never sent)
 	}
 	const e = value as Partial<Entry> | null;
-	const c = e?.change as Partial<Change & { dimension: string; score: number; body: string }>;
+	const c = e?.change as Partial<
+		Change & { dimension: string; score: number; body: string; choice: string }
+	>;
 	if (typeof e?.id !== 'string' || typeof c?.code !== 'string') return null;
 	if (c.kind === 'score' && typeof c.dimension === 'string' && typeof c.score === 'number')
+		return e as Entry;
+	if (
+		c.kind === 'preference' &&
+		typeof c.dimension === 'string' &&
+		(c.choice === 'left' || c.choice === 'tie' || c.choice === 'right')
+	)
 		return e as Entry;
 	if (c.kind === 'comment' && typeof c.dimension === 'string' && typeof c.body === 'string')
 		return e as Entry;

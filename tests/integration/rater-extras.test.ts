@@ -16,6 +16,13 @@ import { importStudy } from '../../src/lib/server/studies/import';
 import { loadStudy } from '../../src/lib/server/studies/loader';
 import { TEST_DATABASES } from '../support/databases';
 
+/** The rating page's data for a single-letter item (every item of these rounds is one). */
+async function absoluteItem(...args: Parameters<typeof rating.item>) {
+	const view = await rating.item(...args);
+	if (view.kind !== 'absolute') throw new Error(`expected a single-letter item, got ${view.kind}`);
+	return view;
+}
+
 describe.each(TEST_DATABASES)('rater comments, corrections and time on $name', ({ create }) => {
 	let database: Database;
 	let roundId: string;
@@ -68,7 +75,7 @@ describe.each(TEST_DATABASES)('rater comments, corrections and time on $name', (
 	});
 
 	it('starts with no comments, no correction and no estimate', async () => {
-		const view = await rating.item(database.db, a, codesA[0]!);
+		const view = await absoluteItem(database.db, a, codesA[0]!);
 		expect(view.comments).toEqual({});
 		expect(view.correction).toBeNull();
 		expect(view.secondsLeft).toBeNull();
@@ -85,14 +92,14 @@ describe.each(TEST_DATABASES)('rater comments, corrections and time on $name', (
 		});
 		await rating.saveComment(db, a, code, 'diagnosis', 'ICD-10 code missing');
 		await rating.saveComment(db, a, code, '', 'Overall fine, but too long.');
-		expect((await rating.item(db, a, code)).comments).toEqual({
+		expect((await absoluteItem(db, a, code)).comments).toEqual({
 			diagnosis: 'ICD-10 code missing',
 			'': 'Overall fine, but too long.'
 		});
 		// An empty (or blank) body deletes; deleting what is gone changes nothing.
 		expect(await rating.saveComment(db, a, code, 'diagnosis', '  ')).toEqual({ changed: true });
 		expect(await rating.saveComment(db, a, code, 'diagnosis', '')).toEqual({ changed: false });
-		expect((await rating.item(db, a, code)).comments).toEqual({
+		expect((await absoluteItem(db, a, code)).comments).toEqual({
 			'': 'Overall fine, but too long.'
 		});
 		const rows = await audits('comment.', code);
@@ -130,19 +137,19 @@ describe.each(TEST_DATABASES)('rater comments, corrections and time on $name', (
 	it('keeps a corrected letter; the unchanged letter or an empty body deletes it', async () => {
 		const { db } = database;
 		const code = codesA[1]!;
-		const { letter } = await rating.item(db, a, code);
+		const { letter } = await absoluteItem(db, a, code);
 		// The letter as shown is no correction: nothing stored, nothing audited.
 		expect(await rating.saveCorrection(db, a, code, letter)).toEqual({ changed: false });
 		const corrected = `${letter}\n\nWith kind regards`;
 		expect(await rating.saveCorrection(db, a, code, corrected)).toEqual({ changed: true });
 		expect(await rating.saveCorrection(db, a, code, corrected)).toEqual({ changed: false });
-		expect((await rating.item(db, a, code)).correction).toBe(corrected);
+		expect((await absoluteItem(db, a, code)).correction).toBe(corrected);
 		await rating.saveCorrection(db, a, code, 'Short.');
 		expect(await rating.saveCorrection(db, a, code, letter)).toEqual({ changed: true });
-		expect((await rating.item(db, a, code)).correction).toBeNull();
+		expect((await absoluteItem(db, a, code)).correction).toBeNull();
 		await rating.saveCorrection(db, a, code, 'Again.');
 		expect(await rating.saveCorrection(db, a, code, '')).toEqual({ changed: true });
-		expect((await rating.item(db, a, code)).correction).toBeNull();
+		expect((await absoluteItem(db, a, code)).correction).toBeNull();
 		expect((await audits('correction.', code)).map((r) => r.action)).toEqual([
 			'correction.create',
 			'correction.change',
@@ -177,9 +184,9 @@ describe.each(TEST_DATABASES)('rater comments, corrections and time on $name', (
 		expect(codesB).toContain(shared);
 		await rating.saveComment(db, b, shared, '', 'B only');
 		await rating.saveCorrection(db, b, shared, 'B only');
-		expect((await rating.item(db, a, shared)).comments).toEqual({});
-		expect((await rating.item(db, a, shared)).correction).toBeNull();
-		expect((await rating.item(db, b, shared)).comments).toEqual({ '': 'B only' });
+		expect((await absoluteItem(db, a, shared)).comments).toEqual({});
+		expect((await absoluteItem(db, a, shared)).correction).toBeNull();
+		expect((await absoluteItem(db, b, shared)).comments).toEqual({ '': 'B only' });
 		for (const code of ['ZZZZ-ZZZZ', ''])
 			for (const call of [
 				() => rating.saveComment(db, a, code, '', 'x'),
@@ -201,7 +208,7 @@ describe.each(TEST_DATABASES)('rater comments, corrections and time on $name', (
 		await expect(rating.saveComment(db, c, codesA[0]!, '', 'x')).rejects.toBeInstanceOf(
 			NotFoundError
 		);
-		await expect(rating.item(db, c, codesA[0]!)).rejects.toBeInstanceOf(NotFoundError);
+		await expect(absoluteItem(db, c, codesA[0]!)).rejects.toBeInstanceOf(NotFoundError);
 	});
 
 	it('estimates time left from the median time of finished items', async () => {
@@ -220,7 +227,7 @@ describe.each(TEST_DATABASES)('rater comments, corrections and time on $name', (
 		const round = (await rating.currentRound(db, b))!;
 		expect(round.done).toBe(3);
 		expect(round.secondsLeft).toBe(120 * (total - 3));
-		expect((await rating.item(db, b, codesB[3]!)).secondsLeft).toBe(120 * (total - 3));
+		expect((await absoluteItem(db, b, codesB[3]!)).secondsLeft).toBe(120 * (total - 3));
 	});
 
 	it('returns nothing of the checkpoints with comments and corrections', async () => {
@@ -229,15 +236,16 @@ describe.each(TEST_DATABASES)('rater comments, corrections and time on $name', (
 		const secrets = cps
 			.flatMap((c) => [c.name, c.id, c.manifestPath ?? '', c.outputsPath ?? ''])
 			.filter(Boolean);
-		const view = JSON.stringify(await rating.item(db, a, codesA[0]!));
+		const view = JSON.stringify(await absoluteItem(db, a, codesA[0]!));
 		for (const s of secrets) expect(view).not.toContain(s);
-		expect(Object.keys(await rating.item(db, a, codesA[0]!)).sort()).toEqual(
+		expect(Object.keys(await absoluteItem(db, a, codesA[0]!)).sort()).toEqual(
 			[
 				'code',
 				'comments',
 				'correction',
 				'done',
 				'form',
+				'kind',
 				'letter',
 				'nextCode',
 				'number',
@@ -261,7 +269,7 @@ describe.each(TEST_DATABASES)('rater comments, corrections and time on $name', (
 			() => rating.addTime(db, a, code, 5)
 		])
 			await expect(call()).rejects.toBeInstanceOf(ConflictError);
-		const view = await rating.item(db, a, code);
+		const view = await absoluteItem(db, a, code);
 		expect(view.readOnly).toBe(true);
 		expect(view.comments['']).toBe('Overall fine, but too long.');
 	});

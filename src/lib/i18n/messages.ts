@@ -104,6 +104,13 @@ const en = {
 	'pair.overall': 'Overall',
 	'pair.leftLetter': 'Left letter',
 	'pair.rightLetter': 'Right letter',
+	'pair.title': 'Comparison {n} of {total}',
+	'pair.heading': 'Your choices',
+	'pair.leftBetter': 'The left letter is better',
+	'pair.tieAnchor': 'Both are equally good',
+	'pair.rightBetter': 'The right letter is better',
+	'pair.keys':
+		'Keys 1 (left better), 2 (equally good) and 3 (right better) choose for the focused dimension; ↑/↓ or Tab move between dimensions; Enter opens the next comparison once every dimension is chosen.',
 
 	'language.label': 'Language',
 	// Language names are autonyms in every locale, so a rater finds their own language.
@@ -227,6 +234,13 @@ const de: Messages = {
 	'pair.overall': 'Gesamturteil',
 	'pair.leftLetter': 'Linker Brief',
 	'pair.rightLetter': 'Rechter Brief',
+	'pair.title': 'Vergleich {n} von {total}',
+	'pair.heading': 'Ihre Wahl',
+	'pair.leftBetter': 'Der linke Brief ist besser',
+	'pair.tieAnchor': 'Beide sind gleich gut',
+	'pair.rightBetter': 'Der rechte Brief ist besser',
+	'pair.keys':
+		'Die Tasten 1 (links besser), 2 (gleich gut) und 3 (rechts besser) wählen für die ausgewählte Dimension; ↑/↓ oder Tab wechseln zwischen den Dimensionen; Enter öffnet den nächsten Vergleich, sobald für alle Dimensionen gewählt ist.',
 
 	'language.label': 'Sprache',
 	'language.en': 'English',

@@ -25,14 +25,11 @@ import {
 	raters,
 	studies
 } from './db/schema';
-import { longRows } from './exports';
+import { analyzePairwise, type PairwiseAnalysis } from '../analysis/pairwise-study';
+import { longRows, pairwiseRows } from './exports';
 import * as roundsService from './rounds';
 
-export async function roundAnalysis(
-	db: Db,
-	actor: Actor,
-	roundId: string
-): Promise<{ analysis: StudyAnalysis; study: string; round: string }> {
+async function unblindedRound(db: Db, actor: Actor, roundId: string) {
 	if (actor.type === 'rater') throw new ForbiddenError('Raters cannot see the analysis');
 	const round = await roundsService.get(db, roundId);
 	if (round.status !== 'unblinded')
@@ -40,6 +37,58 @@ export async function roundAnalysis(
 			`Round "${round.name}" is ${round.status}: lock and unblind it before analysing by checkpoint`
 		);
 	const [study] = await db.select().from(studies).where(eq(studies.id, round.studyId));
+	return { round, study: study! };
+}
+
+/**
+ * A pairwise round's analysis: wins, ties and losses per pair of checkpoints and dimension, win
+ * rates with Wilson intervals, exact sign tests, and Bradley–Terry strengths (analysis/pairwise-study.ts).
+ */
+export async function pairwiseAnalysis(
+	db: Db,
+	actor: Actor,
+	roundId: string
+): Promise<{ analysis: PairwiseAnalysis; study: string; round: string }> {
+	const { round, study } = await unblindedRound(db, actor, roundId);
+	if (round.kind !== 'pairwise')
+		throw new ConflictError(`Round "${round.name}" scores single letters: it has no comparisons`);
+	const rows = await pairwiseRows(db, actor, roundId);
+	const analysis = analyzePairwise(
+		rows.map((r) => ({
+			rater: String(r.rater),
+			caseId: String(r.case_id),
+			left: String(r.left_checkpoint),
+			right: String(r.right_checkpoint),
+			dimension: String(r.dimension),
+			winner: r.choice as 'left' | 'right' | 'tie'
+		})),
+		roundsService.designOf(round).checkpoints,
+		round.form.dimensions.map((d) => d.key)
+	);
+	return { analysis, study: study.slug, round: round.name };
+}
+
+/** Whichever analysis the round's kind has, for the analysis page and the CLI. */
+export async function anyRoundAnalysis(
+	db: Db,
+	actor: Actor,
+	roundId: string
+): Promise<
+	| { kind: 'absolute'; analysis: StudyAnalysis; study: string; round: string }
+	| { kind: 'pairwise'; analysis: PairwiseAnalysis; study: string; round: string }
+> {
+	const round = await roundsService.get(db, roundId);
+	return round.kind === 'pairwise'
+		? { kind: 'pairwise', ...(await pairwiseAnalysis(db, actor, roundId)) }
+		: { kind: 'absolute', ...(await roundAnalysis(db, actor, roundId)) };
+}
+
+export async function roundAnalysis(
+	db: Db,
+	actor: Actor,
+	roundId: string
+): Promise<{ analysis: StudyAnalysis; study: string; round: string }> {
+	const { round, study } = await unblindedRound(db, actor, roundId);
 	const rows = await longRows(db, actor, roundId);
 	const shown = await db
 		.select({
@@ -84,13 +133,14 @@ export async function roundAnalysis(
 				.from(cases)
 				.where(and(eq(cases.studyId, round.studyId), inArray(cases.externalId, caseIds)))
 		: [];
-	const settings = study!.analysis;
+	const settings = study.analysis;
 	const design = round.design as { checkpoints?: string[] };
 	const analysis = analyzeStudy(
 		rows.map((r) => ({
 			rater: String(r.rater),
 			caseId: String(r.case_id),
 			itemCode: String(r.item_code),
+			repeatOf: r.repeat_of === null ? null : String(r.repeat_of),
 			checkpoint: String(r.checkpoint),
 			dimension: String(r.dimension),
 			score: Number(r.score),
@@ -114,7 +164,7 @@ export async function roundAnalysis(
 			maxKappaPairs: 500
 		}
 	);
-	return { analysis, study: study!.slug, round: round.name };
+	return { analysis, study: study.slug, round: round.name };
 }
 
 /** The paper-style report of a round, as Markdown. */

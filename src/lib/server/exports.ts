@@ -4,6 +4,7 @@
  * and a codebook. The checkpoint column is filled only once the round is unblinded.
  */
 import { and, asc, eq, gt, lte, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import { summarizeByGroup, type CellSummary } from '../analysis/descriptive';
 import { toCsv, type CsvValue } from '../domain/csv';
 import type { RatingForm } from '../domain/rating-form';
@@ -17,6 +18,7 @@ import {
 	comments,
 	items,
 	outputs,
+	preferences,
 	raters,
 	ratings,
 	studies
@@ -32,21 +34,40 @@ const ITEM_COLUMNS = [
 	'rater',
 	'case_id',
 	'item_code',
+	'repeat_of',
 	'checkpoint',
 	'position'
 ] as const;
 
-export const LONG_COLUMNS = [
-	...ITEM_COLUMNS,
+/** Pairwise rounds: an item is two letters, so two checkpoints and no repeats. */
+const PAIR_COLUMNS = [
+	'study',
+	'round',
+	'rater',
+	'case_id',
+	'item_code',
+	'left_checkpoint',
+	'right_checkpoint',
+	'position'
+] as const;
+
+const ANSWER_COLUMNS = ['comment', 'seconds_on_item', 'rated_at', 'updated_at'] as const;
+
+export const LONG_COLUMNS = [...ITEM_COLUMNS, 'dimension', 'score', ...ANSWER_COLUMNS] as const;
+
+export const PAIRWISE_LONG_COLUMNS = [
+	...PAIR_COLUMNS,
 	'dimension',
-	'score',
-	'comment',
-	'seconds_on_item',
-	'rated_at',
-	'updated_at'
+	'choice',
+	'preferred_checkpoint',
+	...ANSWER_COLUMNS
 ] as const;
 
 export type LongRow = Record<(typeof LONG_COLUMNS)[number], string | number | Date | null>;
+export type PairwiseRow = Record<
+	(typeof PAIRWISE_LONG_COLUMNS)[number],
+	string | number | Date | null
+>;
 export type ExportFormat = 'long' | 'wide' | 'json' | 'codebook';
 
 type Exportable = Awaited<ReturnType<typeof exportable>>;
@@ -67,12 +88,26 @@ async function exportable(db: Db, actor: Actor, roundId: string) {
  * range walks the unique index on (round, rater, position); every join is by key, so a page
  * costs the same however large the round is.
  */
+const firstShowings = alias(items, 'first_showings');
+const rightOutputs = alias(outputs, 'right_outputs');
+const rightCheckpoints = alias(checkpoints, 'right_checkpoints');
+
+function inRange(roundId: string, raterId: string, from: number, to: number) {
+	return and(
+		eq(assignments.roundId, roundId),
+		eq(assignments.raterId, raterId),
+		gt(assignments.position, from),
+		lte(assignments.position, to)
+	);
+}
+
 function fetchPage(db: Db, roundId: string, raterId: string, from: number, to: number) {
 	return db
 		.select({
 			rater: raters.pseudonym,
 			caseId: cases.externalId,
 			code: items.code,
+			repeatOf: firstShowings.code,
 			checkpoint: checkpoints.name,
 			position: assignments.position,
 			seconds: assignments.secondsOnItem,
@@ -89,6 +124,7 @@ function fetchPage(db: Db, roundId: string, raterId: string, from: number, to: n
 		.innerJoin(outputs, eq(outputs.id, items.outputId))
 		.innerJoin(cases, eq(cases.id, outputs.caseId))
 		.innerJoin(checkpoints, eq(checkpoints.id, outputs.checkpointId))
+		.leftJoin(firstShowings, eq(firstShowings.id, items.repeatOfItemId))
 		.leftJoin(
 			comments,
 			and(
@@ -96,15 +132,45 @@ function fetchPage(db: Db, roundId: string, raterId: string, from: number, to: n
 				eq(comments.dimension, ratings.dimension)
 			)
 		)
-		.where(
+		.where(inRange(roundId, raterId, from, to))
+		.orderBy(asc(assignments.position), asc(ratings.dimension));
+}
+
+/** As fetchPage, for the choices of a pairwise round. */
+function fetchPreferencePage(db: Db, roundId: string, raterId: string, from: number, to: number) {
+	return db
+		.select({
+			rater: raters.pseudonym,
+			caseId: cases.externalId,
+			code: items.code,
+			left: checkpoints.name,
+			right: rightCheckpoints.name,
+			position: assignments.position,
+			seconds: assignments.secondsOnItem,
+			dimension: preferences.dimension,
+			choice: preferences.choice,
+			comment: comments.body,
+			createdAt: preferences.createdAt,
+			updatedAt: preferences.updatedAt
+		})
+		.from(assignments)
+		.innerJoin(preferences, eq(preferences.assignmentId, assignments.id))
+		.innerJoin(raters, eq(raters.id, assignments.raterId))
+		.innerJoin(items, eq(items.id, assignments.itemId))
+		.innerJoin(outputs, eq(outputs.id, items.outputId))
+		.innerJoin(cases, eq(cases.id, outputs.caseId))
+		.innerJoin(checkpoints, eq(checkpoints.id, outputs.checkpointId))
+		.innerJoin(rightOutputs, eq(rightOutputs.id, items.rightOutputId))
+		.innerJoin(rightCheckpoints, eq(rightCheckpoints.id, rightOutputs.checkpointId))
+		.leftJoin(
+			comments,
 			and(
-				eq(assignments.roundId, roundId),
-				eq(assignments.raterId, raterId),
-				gt(assignments.position, from),
-				lte(assignments.position, to)
+				eq(comments.assignmentId, preferences.assignmentId),
+				eq(comments.dimension, preferences.dimension)
 			)
 		)
-		.orderBy(asc(assignments.position), asc(ratings.dimension));
+		.where(inRange(roundId, raterId, from, to))
+		.orderBy(asc(assignments.position), asc(preferences.dimension));
 }
 
 /**
@@ -116,8 +182,65 @@ async function* ratingPages(
 	{ round, slug, unblinded }: Exportable,
 	pageSize = PAGE
 ): AsyncGenerator<LongRow[]> {
+	for await (const page of pagesOf(db, round, pageSize, fetchPage))
+		yield page.map((r): LongRow => ({
+			study: slug,
+			round: round.name,
+			rater: r.rater,
+			case_id: r.caseId,
+			item_code: r.code,
+			repeat_of: r.repeatOf,
+			checkpoint: unblinded ? r.checkpoint : null,
+			position: r.position + 1,
+			dimension: r.dimension,
+			score: r.score,
+			comment: r.comment,
+			seconds_on_item: r.seconds,
+			rated_at: r.createdAt,
+			updated_at: r.updatedAt
+		}));
+}
+
+/** Every choice of a pairwise round, in the order and pages of `ratingPages`. */
+async function* preferencePages(
+	db: Db,
+	{ round, slug, unblinded }: Exportable,
+	pageSize = PAGE
+): AsyncGenerator<PairwiseRow[]> {
+	for await (const page of pagesOf(db, round, pageSize, fetchPreferencePage))
+		yield page.map((r): PairwiseRow => ({
+			study: slug,
+			round: round.name,
+			rater: r.rater,
+			case_id: r.caseId,
+			item_code: r.code,
+			left_checkpoint: unblinded ? r.left : null,
+			right_checkpoint: unblinded ? r.right : null,
+			position: r.position + 1,
+			dimension: r.dimension,
+			choice: r.choice,
+			preferred_checkpoint: !unblinded
+				? null
+				: r.choice === 'left'
+					? r.left
+					: r.choice === 'right'
+						? r.right
+						: 'tie',
+			comment: r.comment,
+			seconds_on_item: r.seconds,
+			rated_at: r.createdAt,
+			updated_at: r.updatedAt
+		}));
+}
+
+/** Walks each rater's positions in spans of about `pageSize` answers, rater by rater. */
+async function* pagesOf<T>(
+	db: Db,
+	round: Exportable['round'],
+	pageSize: number,
+	fetch: (db: Db, roundId: string, raterId: string, from: number, to: number) => Promise<T[]>
+): AsyncGenerator<T[]> {
 	const roundId = round.id;
-	const roundName = round.name;
 	const span = Math.max(1, Math.floor(pageSize / Math.max(1, round.form.dimensions.length)));
 	const people = await db
 		.select({
@@ -132,23 +255,8 @@ async function* ratingPages(
 		.orderBy(asc(raters.pseudonym));
 	for (const person of people) {
 		for (let from = -1; from < person.last; from += span) {
-			const page = await fetchPage(db, roundId, person.id, from, from + span);
-			if (!page.length) continue;
-			yield page.map((r): LongRow => ({
-				study: slug,
-				round: roundName,
-				rater: r.rater,
-				case_id: r.caseId,
-				item_code: r.code,
-				checkpoint: unblinded ? r.checkpoint : null,
-				position: r.position + 1,
-				dimension: r.dimension,
-				score: r.score,
-				comment: r.comment,
-				seconds_on_item: r.seconds,
-				rated_at: r.createdAt,
-				updated_at: r.updatedAt
-			}));
+			const page = await fetch(db, roundId, person.id, from, from + span);
+			if (page.length) yield page;
 		}
 	}
 }
@@ -164,9 +272,22 @@ async function collectRows(db: Db, target: Exportable): Promise<LongRow[]> {
 	return out;
 }
 
-function wideColumns(form: RatingForm): string[] {
+/** Every choice of a pairwise round in memory (the pairwise analysis works on all of them). */
+export async function pairwiseRows(db: Db, actor: Actor, roundId: string): Promise<PairwiseRow[]> {
+	const target = await exportable(db, actor, roundId);
+	const out: PairwiseRow[] = [];
+	for await (const page of preferencePages(db, target)) out.push(...page);
+	return out;
+}
+
+function wideColumns(form: RatingForm, pairwise: boolean): string[] {
 	const keys = form.dimensions.map((d) => d.key);
-	return [...ITEM_COLUMNS, 'seconds_on_item', ...keys, ...keys.map((k) => `${k}_comment`)];
+	return [
+		...(pairwise ? PAIR_COLUMNS : ITEM_COLUMNS),
+		'seconds_on_item',
+		...keys,
+		...keys.map((k) => `${k}_comment`)
+	];
 }
 
 /** The export as a stream of text chunks. */
@@ -180,25 +301,30 @@ export async function exportStream(
 	const target = await exportable(db, actor, roundId);
 	const { round, slug, unblinded } = target;
 	const base = `${slug}-${round.name.replace(/[^A-Za-z0-9._-]+/g, '-')}`;
-	const pages = () => ratingPages(db, target, pageSize);
+	const pairwise = round.kind === 'pairwise';
+	// One row type for the code below: the columns of pairwise rows differ, not their handling.
+	const pages = (): AsyncGenerator<Record<string, CsvValue>[]> =>
+		pairwise ? preferencePages(db, target, pageSize) : ratingPages(db, target, pageSize);
+	const value = pairwise ? 'choice' : 'score';
+	const longColumns: readonly string[] = pairwise ? PAIRWISE_LONG_COLUMNS : LONG_COLUMNS;
 	const csv = 'text/csv; charset=utf-8';
 	if (format === 'codebook')
 		return {
 			filename: `${base}-codebook.csv`,
 			contentType: csv,
-			chunks: once(codebook(round.form))
+			chunks: once(codebook(round.form, round.kind))
 		};
 	if (format === 'long')
 		return {
 			filename: `${base}-long.csv`,
 			contentType: csv,
 			chunks: (async function* () {
-				yield toCsv(LONG_COLUMNS, []);
-				for await (const page of pages()) if (page.length) yield csvBody(LONG_COLUMNS, page);
+				yield toCsv(longColumns as string[], []);
+				for await (const page of pages()) if (page.length) yield csvBody(longColumns, page);
 			})()
 		};
 	if (format === 'wide') {
-		const columns = wideColumns(round.form);
+		const columns = wideColumns(round.form, pairwise);
 		return {
 			filename: `${base}-wide.csv`,
 			contentType: csv,
@@ -213,6 +339,8 @@ export async function exportStream(
 							const {
 								dimension: _d,
 								score: _s,
+								choice: _h,
+								preferred_checkpoint: _p,
 								comment: _c,
 								rated_at: _r,
 								updated_at: _u,
@@ -220,7 +348,7 @@ export async function exportStream(
 							} = r;
 							current = { ...item };
 						}
-						current[r.dimension as string] = r.score;
+						current[r.dimension as string] = r[value] ?? null;
 						current[`${r.dimension}_comment`] = r.comment;
 					}
 					if (rows.length) yield csvBody(columns, rows);
@@ -233,7 +361,7 @@ export async function exportStream(
 		filename: `${base}.json`,
 		contentType: 'application/json; charset=utf-8',
 		chunks: (async function* () {
-			yield `{"study":${JSON.stringify(slug)},"round":${JSON.stringify(round.name)},"unblinded":${unblinded},"form":${JSON.stringify(round.form)},"ratings":[`;
+			yield `{"study":${JSON.stringify(slug)},"round":${JSON.stringify(round.name)},"kind":${JSON.stringify(round.kind)},"unblinded":${unblinded},"form":${JSON.stringify(round.form)},"${pairwise ? 'choices' : 'ratings'}":[`;
 			let first = true;
 			for await (const page of pages())
 				for (const r of page) {
@@ -259,37 +387,81 @@ async function* once(text: string) {
 }
 
 /** Every column of the long and wide exports with its type and meaning, and the scale anchors. */
-export function codebook(form: RatingForm): string {
+export function codebook(form: RatingForm, kind: 'absolute' | 'pairwise' = 'absolute'): string {
+	const pairwise = kind === 'pairwise';
+	const answer = pairwise ? 'choice' : 'score';
 	const rows: Record<string, CsvValue>[] = [
 		['study', 'string', 'Study slug (the folder name under studies/)'],
 		['round', 'string', 'Rating round name'],
 		['rater', 'string', 'Rater pseudonym (R01, R02, …); names are not exported'],
 		['case_id', 'string', 'Case id from the study file'],
-		[
-			'item_code',
-			'string',
-			'Opaque code of the letter shown to the rater (one output of one checkpoint)'
-		],
-		[
-			'checkpoint',
-			'string',
-			'Model checkpoint that wrote the letter; empty until the round is unblinded'
-		],
+		...(pairwise
+			? [
+					[
+						'item_code',
+						'string',
+						'Opaque code of the comparison shown to the rater (two letters of one case)'
+					],
+					[
+						'left_checkpoint',
+						'string',
+						'Checkpoint of the letter shown on the left; empty until the round is unblinded'
+					],
+					[
+						'right_checkpoint',
+						'string',
+						'Checkpoint of the letter shown on the right; empty until the round is unblinded'
+					]
+				]
+			: [
+					[
+						'item_code',
+						'string',
+						'Opaque code of the letter shown to the rater (one output of one checkpoint)'
+					],
+					[
+						'repeat_of',
+						'string',
+						'For a repeated showing (intra-rater agreement): item_code of the first showing of the same letter to the same rater; empty otherwise'
+					],
+					[
+						'checkpoint',
+						'string',
+						'Model checkpoint that wrote the letter; empty until the round is unblinded'
+					]
+				]),
 		['position', 'integer', "1-based position of the item in this rater's order"],
 		['dimension', 'string', 'Rating dimension key (long format)'],
-		['score', 'integer 1-4', 'Score on the dimension; see the anchors below (long format)'],
+		pairwise
+			? ['choice', 'left/tie/right', 'Which letter the rater found better (long format)']
+			: ['score', 'integer 1-4', 'Score on the dimension; see the anchors below (long format)'],
+		...(pairwise
+			? [
+					[
+						'preferred_checkpoint',
+						'string',
+						'Checkpoint of the preferred letter, or "tie"; empty until unblinded (long format)'
+					]
+				]
+			: []),
 		['comment', 'string', "The rater's comment on this dimension; empty if none"],
 		['seconds_on_item', 'integer', 'Seconds the item was open and visible, summed over visits'],
-		['rated_at', 'ISO 8601 UTC', 'When the score was first given (long format)'],
-		['updated_at', 'ISO 8601 UTC', 'When the score was last changed (long format)'],
+		['rated_at', 'ISO 8601 UTC', `When the ${answer} was first given (long format)`],
+		['updated_at', 'ISO 8601 UTC', `When the ${answer} was last changed (long format)`],
 		...form.dimensions.flatMap((d) => [
-			[d.key, 'integer 1-4', `${d.label} (wide format). ${d.question}`.trim()],
+			[
+				d.key,
+				pairwise ? 'left/tie/right' : 'integer 1-4',
+				`${d.label} (wide format). ${d.question}`.trim()
+			],
 			[`${d.key}_comment`, 'string', `Comment on ${d.label} (wide format)`]
 		])
 	].map(([variable, type, description]) => ({ variable, type, description }));
-	const anchors = form.dimensions.flatMap((d) =>
-		d.anchors.map((a, i) => ({ variable: d.key, type: `value ${i + 1}`, description: a }))
-	);
+	const anchors = pairwise
+		? []
+		: form.dimensions.flatMap((d) =>
+				d.anchors.map((a, i) => ({ variable: d.key, type: `value ${i + 1}`, description: a }))
+			);
 	return toCsv(['variable', 'type', 'description'], [...rows, ...anchors]);
 }
 

@@ -5,8 +5,10 @@
  * token count can slip into a page or a response.
  */
 import { and, asc, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import type { RatingForm } from '../domain/rating-form';
 import { isScore } from '../domain/rating-form';
+import { CHOICES, type Choice } from '../domain/round-options';
 import { estimateSecondsLeft } from '../domain/time-left';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import type { RaterActor } from './auth/actors';
@@ -20,10 +22,13 @@ import {
 	corrections,
 	items,
 	outputs,
+	preferences,
 	raters,
 	ratings,
 	rounds
 } from './db/schema';
+
+const rightOutputs = alias(outputs, 'right_outputs');
 
 /** Longest comment and corrected letter accepted (characters): far above any real one. */
 export const MAX_COMMENT_LENGTH = 10_000;
@@ -48,6 +53,7 @@ interface Slot {
 }
 
 export interface RaterRound {
+	kind: 'absolute' | 'pairwise';
 	status: 'open' | 'locked' | 'unblinded';
 	form: RatingForm;
 	slots: Slot[];
@@ -64,6 +70,7 @@ export async function currentRound(db: Db, rater: RaterActor): Promise<RaterRoun
 	const [round] = await db
 		.selectDistinct({
 			id: rounds.id,
+			kind: rounds.kind,
 			status: rounds.status,
 			form: rounds.form,
 			openedAt: rounds.openedAt
@@ -89,13 +96,14 @@ export async function currentRound(db: Db, rater: RaterActor): Promise<RaterRoun
 		.innerJoin(items, eq(items.id, assignments.itemId))
 		.where(and(eq(assignments.raterId, rater.id), eq(assignments.roundId, round.id)))
 		.orderBy(asc(assignments.position));
+	const answers = round.kind === 'pairwise' ? preferences : ratings;
 	const scored = rows.length
 		? await db
-				.select({ assignmentId: ratings.assignmentId, dimension: ratings.dimension })
-				.from(ratings)
+				.select({ assignmentId: answers.assignmentId, dimension: answers.dimension })
+				.from(answers)
 				.where(
 					inArray(
-						ratings.assignmentId,
+						answers.assignmentId,
 						rows.map((r) => r.id)
 					)
 				)
@@ -109,6 +117,7 @@ export async function currentRound(db: Db, rater: RaterActor): Promise<RaterRoun
 	const slots = rows.map((r) => ({ code: r.code, position: r.position, done: isDone(r.id) }));
 	const done = slots.filter((s) => s.done).length;
 	return {
+		kind: round.kind,
 		status: round.status as RaterRound['status'],
 		form: round.form,
 		slots,
@@ -122,7 +131,7 @@ export async function currentRound(db: Db, rater: RaterActor): Promise<RaterRoun
 	};
 }
 
-export interface RaterItem {
+interface ItemBase {
 	code: string;
 	/** 1-based position in the rater's order. */
 	number: number;
@@ -131,16 +140,31 @@ export interface RaterItem {
 	readOnly: boolean;
 	form: RatingForm;
 	source: Record<string, unknown>;
-	letter: string;
-	scores: Record<string, number>;
 	/** The rater's own comments by dimension key; '' holds the overall comment. */
 	comments: Record<string, string>;
-	/** The rater's own corrected letter, or null when they wrote none. */
-	correction: string | null;
 	secondsLeft: number | null;
 	previousCode: string | null;
 	nextCode: string | null;
 }
+
+/** One letter, scored on the form's anchored scales. */
+export interface AbsoluteItem extends ItemBase {
+	kind: 'absolute';
+	letter: string;
+	scores: Record<string, number>;
+	/** The rater's own corrected letter, or null when they wrote none. */
+	correction: string | null;
+}
+
+/** Two letters of one case side by side; per dimension the better one, or a tie. */
+export interface PairwiseItem extends ItemBase {
+	kind: 'pairwise';
+	left: string;
+	right: string;
+	choices: Record<string, Choice>;
+}
+
+export type RaterItem = AbsoluteItem | PairwiseItem;
 
 async function findAssignment(db: Db, rater: RaterActor, code: string) {
 	const [row] = await db
@@ -148,14 +172,17 @@ async function findAssignment(db: Db, rater: RaterActor, code: string) {
 			assignmentId: assignments.id,
 			roundId: rounds.id,
 			roundStatus: rounds.status,
+			kind: rounds.kind,
 			form: rounds.form,
 			source: cases.source,
-			letter: outputs.text
+			letter: outputs.text,
+			right: rightOutputs.text
 		})
 		.from(items)
 		.innerJoin(assignments, eq(assignments.itemId, items.id))
 		.innerJoin(rounds, eq(rounds.id, items.roundId))
 		.innerJoin(outputs, eq(outputs.id, items.outputId))
+		.leftJoin(rightOutputs, eq(rightOutputs.id, items.rightOutputId))
 		.innerJoin(cases, eq(cases.id, outputs.caseId))
 		.where(and(eq(items.code, code), eq(assignments.raterId, rater.id)));
 	// Another rater's code and a code that does not exist look the same.
@@ -163,12 +190,84 @@ async function findAssignment(db: Db, rater: RaterActor, code: string) {
 	return row;
 }
 
-/** The rater's assignment for `code`, for a change: the round must be open. */
-async function openAssignment(db: Db, rater: RaterActor, code: string) {
+/**
+ * The rater's assignment for `code`, for a change: the round must be open (and of `kind`, for
+ * changes that only one kind of round has).
+ */
+async function openAssignment(
+	db: Db,
+	rater: RaterActor,
+	code: string,
+	kind?: 'absolute' | 'pairwise'
+) {
 	const row = await findAssignment(db, rater, code);
 	if (row.roundStatus !== 'open')
 		throw new ConflictError('This round is locked: its scores, comments and corrections are final');
+	if (kind && row.kind !== kind)
+		throw new ValidationError([
+			{
+				field: 'kind',
+				message:
+					kind === 'absolute'
+						? 'this item compares two letters: send a choice, not a score or a correction'
+						: 'this item has one letter: send a score, not a choice'
+			}
+		]);
 	return row;
+}
+
+function requireDimension(form: RatingForm, dimension: string): void {
+	if (!form.dimensions.some((d) => d.key === dimension))
+		throw new ValidationError([
+			{ field: 'dimension', message: `unknown dimension "${dimension}"` }
+		]);
+}
+
+/**
+ * Saves which letter of a pairwise item the rater found better on one dimension, or a tie.
+ * Idempotent like `saveScore`; a changed choice is audited with before and after.
+ */
+export async function savePreference(
+	db: Db,
+	rater: RaterActor,
+	code: string,
+	dimension: string,
+	choice: unknown
+): Promise<{ changed: boolean }> {
+	if (typeof choice !== 'string' || !CHOICES.includes(choice as Choice))
+		throw new ValidationError([{ field: 'choice', message: 'must be "left", "tie" or "right"' }]);
+	const value = choice as Choice;
+	return db.transaction(async (tx) => {
+		const row = await openAssignment(tx, rater, code, 'pairwise');
+		requireDimension(row.form, dimension);
+		const where = and(
+			eq(preferences.assignmentId, row.assignmentId),
+			eq(preferences.dimension, dimension)
+		);
+		const [old] = await tx.select().from(preferences).where(where);
+		if (old?.choice === value) return { changed: false };
+		const now = new Date();
+		await tx
+			.insert(preferences)
+			.values({ assignmentId: row.assignmentId, dimension, choice: value })
+			.onConflictDoUpdate({
+				target: [preferences.assignmentId, preferences.dimension],
+				set: { choice: value, updatedAt: now }
+			});
+		await tx
+			.update(assignments)
+			.set({ startedAt: now })
+			.where(and(eq(assignments.id, row.assignmentId), isNull(assignments.startedAt)));
+		await audit.record(tx, rater, {
+			action: old ? 'preference.change' : 'preference.create',
+			entity: 'assignment',
+			entityId: row.assignmentId,
+			studyId: rater.studyId,
+			before: old ? { dimension, choice: old.choice } : null,
+			after: { dimension, choice: value }
+		});
+		return { changed: true };
+	});
 }
 
 export async function item(db: Db, rater: RaterActor, code: string): Promise<RaterItem> {
@@ -176,20 +275,12 @@ export async function item(db: Db, rater: RaterActor, code: string): Promise<Rat
 	const round = await currentRound(db, rater);
 	const slots = round?.slots ?? [];
 	const index = slots.findIndex((s) => s.code === code);
-	const given = await db
-		.select({ dimension: ratings.dimension, score: ratings.score })
-		.from(ratings)
-		.where(eq(ratings.assignmentId, row.assignmentId));
 	const notes = await db
 		.select({ dimension: comments.dimension, body: comments.body })
 		.from(comments)
 		.where(eq(comments.assignmentId, row.assignmentId));
-	const [correction] = await db
-		.select({ body: corrections.body })
-		.from(corrections)
-		.where(eq(corrections.assignmentId, row.assignmentId));
 	await db.update(raters).set({ lastActiveAt: new Date() }).where(eq(raters.id, rater.id));
-	return {
+	const base: ItemBase = {
 		code,
 		number: index + 1,
 		total: slots.length,
@@ -197,13 +288,38 @@ export async function item(db: Db, rater: RaterActor, code: string): Promise<Rat
 		readOnly: row.roundStatus !== 'open',
 		form: row.form,
 		source: row.source,
-		letter: row.letter ?? '',
-		scores: Object.fromEntries(given.map((g) => [g.dimension, g.score])),
 		comments: Object.fromEntries(notes.map((c) => [c.dimension, c.body])),
-		correction: correction?.body ?? null,
 		secondsLeft: round?.secondsLeft ?? null,
 		previousCode: index > 0 ? slots[index - 1]!.code : null,
 		nextCode: index >= 0 && index < slots.length - 1 ? slots[index + 1]!.code : null
+	};
+	if (row.kind === 'pairwise') {
+		const chosen = await db
+			.select({ dimension: preferences.dimension, choice: preferences.choice })
+			.from(preferences)
+			.where(eq(preferences.assignmentId, row.assignmentId));
+		return {
+			...base,
+			kind: 'pairwise',
+			left: row.letter ?? '',
+			right: row.right ?? '',
+			choices: Object.fromEntries(chosen.map((c) => [c.dimension, c.choice]))
+		};
+	}
+	const given = await db
+		.select({ dimension: ratings.dimension, score: ratings.score })
+		.from(ratings)
+		.where(eq(ratings.assignmentId, row.assignmentId));
+	const [correction] = await db
+		.select({ body: corrections.body })
+		.from(corrections)
+		.where(eq(corrections.assignmentId, row.assignmentId));
+	return {
+		...base,
+		kind: 'absolute',
+		letter: row.letter ?? '',
+		scores: Object.fromEntries(given.map((g) => [g.dimension, g.score])),
+		correction: correction?.body ?? null
 	};
 }
 
@@ -221,11 +337,8 @@ export async function saveScore(
 	if (!isScore(score))
 		throw new ValidationError([{ field: 'score', message: 'must be 1, 2, 3 or 4' }]);
 	return db.transaction(async (tx) => {
-		const row = await openAssignment(tx, rater, code);
-		if (!row.form.dimensions.some((d) => d.key === dimension))
-			throw new ValidationError([
-				{ field: 'dimension', message: `unknown dimension "${dimension}"` }
-			]);
+		const row = await openAssignment(tx, rater, code, 'absolute');
+		requireDimension(row.form, dimension);
 		const [old] = await tx
 			.select()
 			.from(ratings)
@@ -278,10 +391,7 @@ export async function saveComment(
 	const text = requireText('body', body, MAX_COMMENT_LENGTH);
 	return db.transaction(async (tx) => {
 		const row = await openAssignment(tx, rater, code);
-		if (dimension !== '' && !row.form.dimensions.some((d) => d.key === dimension))
-			throw new ValidationError([
-				{ field: 'dimension', message: `unknown dimension "${dimension}"` }
-			]);
+		if (dimension !== '') requireDimension(row.form, dimension);
 		const where = and(
 			eq(comments.assignmentId, row.assignmentId),
 			eq(comments.dimension, dimension)
@@ -322,7 +432,7 @@ export async function saveCorrection(
 ): Promise<{ changed: boolean }> {
 	const text = requireText('body', body, MAX_CORRECTION_LENGTH);
 	return db.transaction(async (tx) => {
-		const row = await openAssignment(tx, rater, code);
+		const row = await openAssignment(tx, rater, code, 'absolute');
 		const where = eq(corrections.assignmentId, row.assignmentId);
 		const [old] = await tx.select().from(corrections).where(where);
 		const empty = text.trim() === '' || text === (row.letter ?? '');

@@ -2,24 +2,30 @@
  * Rating rounds: creation (items frozen under random codes), raters and their links, and the
  * lifecycle draft → open → locked → unblinded. Each transition is checked and audited.
  */
-import { randomInt } from 'node:crypto';
-import { and, asc, count, eq, inArray, isNotNull, sql } from 'drizzle-orm';
-import { stratifiedOrder } from '../domain/designs';
+import { and, asc, count, eq, inArray, isNull, notExists, sql } from 'drizzle-orm';
+import { DEFAULT_DESIGN, describeDesign, type RoundDesignOptions } from '../domain/round-options';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
+import { assignRaters, type StoredDesign } from './assign';
 import type { Actor } from './auth/actors';
 import { hashToken, newToken } from './auth/tokens';
 import * as audit from './audit';
 import type { Db } from './db';
 import {
 	assignments,
+	cases,
 	checkpoints,
 	items,
 	outputs,
+	preferences,
 	raters,
 	ratings,
+	roundRaters,
 	rounds,
 	studies
 } from './db/schema';
+import { newItemCode } from './item-codes';
+
+export { newItemCode };
 
 export type Round = typeof rounds.$inferSelect;
 export type RoundStatus = Round['status'];
@@ -31,22 +37,20 @@ const NEXT: Record<RoundStatus, RoundStatus | null> = {
 	unblinded: null
 };
 
-// Crockford base32 without I, L, O, U: easy to read aloud and to type.
-const CODE_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-
-/** An opaque item code such as "K7Q2-M9XD": 40 random bits, unrelated to any id. */
-export function newItemCode(): string {
-	let s = '';
-	for (let i = 0; i < 8; i++) s += CODE_ALPHABET[randomInt(CODE_ALPHABET.length)];
-	return `${s.slice(0, 4)}-${s.slice(4)}`;
-}
-
 function requireCoordinator(actor: Actor): void {
 	if (actor.type === 'rater' || (actor.type === 'user' && actor.role !== 'coordinator'))
 		throw new ForbiddenError('Only coordinators manage rounds');
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Ids come from URLs and forms: one that is not a UUID names nothing (and must not reach SQL). */
+function requireId(id: string, what: string): void {
+	if (!UUID.test(id)) throw new NotFoundError(`${what} not found`);
+}
+
 export async function get(db: Db, roundId: string): Promise<Round> {
+	requireId(roundId, 'Round');
 	const [round] = await db.select().from(rounds).where(eq(rounds.id, roundId));
 	if (!round) throw new NotFoundError('Round not found');
 	return round;
@@ -56,18 +60,34 @@ export async function listForStudy(db: Db, studyId: string): Promise<Round[]> {
 	return db.select().from(rounds).where(eq(rounds.studyId, studyId)).orderBy(asc(rounds.createdAt));
 }
 
+/** The design a round was created with (rounds created before designs existed: fully crossed). */
+export function designOf(round: Round): StoredDesign {
+	return { ...DEFAULT_DESIGN, checkpoints: [], ...(round.design as Partial<StoredDesign>) };
+}
+
 /**
  * Creates a draft round over every output of the given checkpoints (all of the study's when
  * none are named). Every chosen checkpoint must have a finished output for every case.
+ *
+ * Absolute rounds get their items (one per output) now; pairwise rounds get theirs when they
+ * open, one per rater and comparison, since each rater's sides are drawn for that rater.
  */
 export async function create(
 	db: Db,
 	actor: Actor,
-	input: { studyId: string; name: string; checkpointNames?: string[]; seed?: string }
+	input: {
+		studyId: string;
+		name: string;
+		checkpointNames?: string[];
+		seed?: string;
+		design?: RoundDesignOptions;
+	}
 ): Promise<Round> {
 	requireCoordinator(actor);
 	const name = input.name.trim();
 	if (!name) throw new ValidationError([{ field: 'name', message: 'is required' }]);
+	const options = input.design ?? DEFAULT_DESIGN;
+	const seed = input.seed?.trim() || newToken().slice(0, 12);
 	return db.transaction(async (tx) => {
 		const [study] = await tx.select().from(studies).where(eq(studies.id, input.studyId));
 		if (!study) throw new NotFoundError('Study not found');
@@ -84,6 +104,10 @@ export async function create(
 			: all;
 		if (chosen.length === 0)
 			throw new ValidationError([{ field: 'checkpoints', message: 'none chosen' }]);
+		if (options.kind === 'pairwise' && chosen.length < 2)
+			throw new ValidationError([
+				{ field: 'checkpoints', message: 'a pairwise round compares at least two checkpoints' }
+			]);
 		const outs = await tx
 			.select({ id: outputs.id, checkpointId: outputs.checkpointId, status: outputs.status })
 			.from(outputs)
@@ -109,27 +133,37 @@ export async function create(
 			.from(rounds)
 			.where(and(eq(rounds.studyId, study.id), eq(rounds.name, name)));
 		if (existing) throw new ConflictError(`A round named "${name}" exists already`);
+		const design: StoredDesign = { ...options, checkpoints: chosen.map((c) => c.name) };
 		const [round] = await tx
 			.insert(rounds)
 			.values({
 				studyId: study.id,
 				name,
-				seed: input.seed ?? newToken().slice(0, 12),
+				kind: options.kind,
+				seed,
 				form: study.form,
-				design: { type: 'fully-crossed', checkpoints: chosen.map((c) => c.name) }
+				design: design as unknown as Record<string, unknown>
 			})
 			.returning();
-		if (outs.length) {
-			await tx
-				.insert(items)
-				.values(outs.map((o) => ({ roundId: round!.id, outputId: o.id, code: newItemCode() })));
-		}
+		const itemRows =
+			options.kind === 'absolute'
+				? outs.map((o) => ({ roundId: round!.id, outputId: o.id, code: newItemCode() }))
+				: [];
+		for (let i = 0; i < itemRows.length; i += 1000)
+			await tx.insert(items).values(itemRows.slice(i, i + 1000));
 		await audit.record(tx, actor, {
 			action: 'round.create',
 			entity: 'round',
 			entityId: round!.id,
 			studyId: study.id,
-			after: { name, items: outs.length, design: round!.design }
+			after: {
+				name,
+				kind: options.kind,
+				items: itemRows.length,
+				design: describeDesign(options),
+				checkpoints: design.checkpoints,
+				seed
+			}
 		});
 		return round!;
 	});
@@ -151,6 +185,8 @@ export async function transition(
 				`Round "${round.name}" is ${round.status}; it can ${NEXT[round.status] ? `only become ${NEXT[round.status]}` : 'not change any more'}, not ${to}`
 			);
 		}
+		let report: unknown = undefined;
+		if (to === 'open') report = await assignAtOpening(tx, round);
 		const now = new Date();
 		const stamp =
 			to === 'open'
@@ -160,7 +196,11 @@ export async function transition(
 					: { unblindedAt: now };
 		const [updated] = await tx
 			.update(rounds)
-			.set({ status: to, ...stamp })
+			.set({
+				status: to,
+				...stamp,
+				...(report ? { design: { ...round.design, report } } : {})
+			})
 			.where(eq(rounds.id, roundId))
 			.returning();
 		await audit.record(tx, actor, {
@@ -169,10 +209,48 @@ export async function transition(
 			entityId: roundId,
 			studyId: round.studyId,
 			before: { status: round.status },
-			after: { status: to }
+			after: report ? { status: to, designReport: report } : { status: to }
 		});
 		return updated!;
 	});
+}
+
+/**
+ * Opening freezes the design: every rater of the round gets assignments (items, repeats and
+ * comparisons included) built at once, so balanced designs can spread items evenly over them.
+ */
+async function assignAtOpening(tx: Db, round: Round) {
+	const design = designOf(round);
+	const members = await tx
+		.select({ raterId: roundRaters.raterId })
+		.from(roundRaters)
+		.where(
+			and(
+				eq(roundRaters.roundId, round.id),
+				notExists(
+					tx
+						.select({ one: sql`1` })
+						.from(assignments)
+						.where(
+							and(eq(assignments.roundId, round.id), eq(assignments.raterId, roundRaters.raterId))
+						)
+				)
+			)
+		);
+	if (design.type === 'balanced' && members.length < (design.ratersPerItem ?? 1))
+		throw new ValidationError([
+			{
+				field: 'raters',
+				message: `a balanced design with ${design.ratersPerItem} raters per item needs at least ${design.ratersPerItem} raters before opening (the round has ${members.length})`
+			}
+		]);
+	const [study] = await tx.select().from(studies).where(eq(studies.id, round.studyId));
+	return assignRaters(
+		tx,
+		round,
+		study!.seed,
+		members.map((m) => m.raterId)
+	);
 }
 
 export interface NewRater {
@@ -183,8 +261,10 @@ export interface NewRater {
 }
 
 /**
- * Adds a rater to a draft or open round: creates the rater for the study and assigns every item
- * (fully crossed) in the rater's own seeded order.
+ * Adds a rater to a draft or open round. In a draft round the rater's assignments are made when
+ * the round opens (with everyone else's); a rater added to an open, fully crossed round gets
+ * theirs at once, in the order the design gives that rater. Balanced designs are fixed at
+ * opening: adding a rater later is refused, since it would unbalance them.
  */
 export async function addRater(
 	db: Db,
@@ -201,6 +281,11 @@ export async function addRater(
 		if (round.status !== 'draft' && round.status !== 'open')
 			throw new ConflictError(
 				`Round "${round.name}" is ${round.status}: raters can no longer be added`
+			);
+		const design = designOf(round);
+		if (round.status === 'open' && design.type === 'balanced')
+			throw new ConflictError(
+				`Round "${round.name}" has a balanced design, fixed when it opened: add raters before opening, or open a new round`
 			);
 		const [study] = await tx.select().from(studies).where(eq(studies.id, round.studyId));
 		const [{ n }] = (await tx
@@ -219,31 +304,20 @@ export async function addRater(
 				tokenHash: hashToken(token)
 			})
 			.returning();
-		const roundItems = await tx
-			.select({ id: items.id, caseId: outputs.caseId, checkpointId: outputs.checkpointId })
-			.from(items)
-			.innerJoin(outputs, eq(outputs.id, items.outputId))
-			.where(eq(items.roundId, roundId))
-			.orderBy(asc(items.code));
+		await tx.insert(roundRaters).values({ roundId, raterId: rater!.id });
 		// Shuffled, each checkpoint spread evenly over the positions, and no two letters of the
 		// same case next to each other (designs.ts, property-tested).
-		const order = stratifiedOrder(
-			roundItems.map((i) => ({ id: i.id, caseKey: i.caseId, checkpointKey: i.checkpointId })),
-			`${study!.seed}/${round.seed}/${pseudonym}`
-		);
-		if (order.length) {
-			await tx
-				.insert(assignments)
-				.values(
-					order.map((it, position) => ({ roundId, raterId: rater!.id, itemId: it.id, position }))
-				);
-		}
+		if (round.status === 'open') await assignRaters(tx, round, study!.seed, [rater!.id]);
+		const [{ n: assigned }] = (await tx
+			.select({ n: count() })
+			.from(assignments)
+			.where(eq(assignments.raterId, rater!.id))) as [{ n: number }];
 		await audit.record(tx, actor, {
 			action: 'rater.add',
 			entity: 'rater',
 			entityId: rater!.id,
 			studyId: round.studyId,
-			after: { pseudonym, name, roundId, assignments: order.length }
+			after: { pseudonym, name, roundId, assignments: assigned }
 		});
 		return { raterId: rater!.id, pseudonym, token };
 	});
@@ -252,19 +326,24 @@ export async function addRater(
 /** Issues a new link for a rater; the old link stops working. */
 export async function reissueLink(db: Db, actor: Actor, raterId: string): Promise<string> {
 	requireCoordinator(actor);
+	requireId(raterId, 'Rater');
 	const token = newToken();
 	return db.transaction(async (tx) => {
+		const [old] = await tx.select().from(raters).where(eq(raters.id, raterId)).for('update');
+		if (!old) throw new NotFoundError('Rater not found');
 		const [rater] = await tx
 			.update(raters)
 			.set({ tokenHash: hashToken(token), revokedAt: null })
 			.where(eq(raters.id, raterId))
 			.returning();
-		if (!rater) throw new NotFoundError('Rater not found');
+		// Never the token, nor its hash: only that the old link stopped working.
 		await audit.record(tx, actor, {
 			action: 'rater.reissue-link',
 			entity: 'rater',
 			entityId: raterId,
-			studyId: rater.studyId
+			studyId: rater!.studyId,
+			before: { revoked: old.revokedAt !== null, link: 'old link' },
+			after: { revoked: false, link: 'new link issued; the old one no longer works' }
 		});
 		return token;
 	});
@@ -277,34 +356,106 @@ export interface RaterProgress {
 	done: number;
 	total: number;
 	lastActiveAt: Date | null;
+	/** The rater's link was revoked (and not reissued since). */
+	revoked: boolean;
+}
+
+/**
+ * Answers per assignment (scores, or choices in pairwise rounds), and the count of assignments
+ * with every dimension answered, for a query grouped by rater or item.
+ */
+function answered(db: Db, round: Round) {
+	const answers = round.kind === 'pairwise' ? preferences : ratings;
+	const scored = db
+		.select({ assignmentId: answers.assignmentId, n: count().as('n') })
+		.from(answers)
+		.groupBy(answers.assignmentId)
+		.as('scored');
+	const dims = round.form.dimensions.length;
+	const done = sql<number>`count(*) filter (where ${scored.n} >= ${dims})`.mapWith(Number);
+	return { scored, done };
 }
 
 /**
  * Per-rater progress: an assignment is done when every dimension of the round's form has a
- * score. Shows no checkpoint identity, so it is safe before unblinding.
+ * score (a choice, in pairwise rounds). Shows no checkpoint identity, so it is safe before
+ * unblinding. Raters of a draft round are listed with nothing assigned yet.
  */
 export async function progress(db: Db, roundId: string): Promise<RaterProgress[]> {
-	const round = await get(db, roundId);
-	const dims = round.form.dimensions.length;
-	const scored = db
-		.select({ assignmentId: ratings.assignmentId, n: count().as('n') })
-		.from(ratings)
-		.groupBy(ratings.assignmentId)
-		.as('scored');
-	const rows = await db
+	const { scored, done } = answered(db, await get(db, roundId));
+	return db
 		.select({
 			raterId: raters.id,
 			pseudonym: raters.pseudonym,
 			name: raters.name,
 			lastActiveAt: raters.lastActiveAt,
+			revoked: sql<boolean>`${raters.revokedAt} is not null`,
 			total: count(assignments.id),
-			done: sql<number>`count(*) filter (where ${scored.n} >= ${dims})`.mapWith(Number)
+			done
 		})
-		.from(assignments)
-		.innerJoin(raters, eq(raters.id, assignments.raterId))
+		.from(roundRaters)
+		.innerJoin(raters, eq(raters.id, roundRaters.raterId))
+		.leftJoin(
+			assignments,
+			and(eq(assignments.roundId, roundId), eq(assignments.raterId, raters.id))
+		)
 		.leftJoin(scored, eq(scored.assignmentId, assignments.id))
-		.where(and(eq(assignments.roundId, roundId), isNotNull(assignments.id)))
+		.where(eq(roundRaters.roundId, roundId))
 		.groupBy(raters.id)
 		.orderBy(asc(raters.pseudonym));
-	return rows;
+}
+
+/** Revokes a rater's link at once: the link stops working; scores given so far are kept. */
+export async function revokeLink(db: Db, actor: Actor, raterId: string): Promise<void> {
+	requireCoordinator(actor);
+	requireId(raterId, 'Rater');
+	await db.transaction(async (tx) => {
+		const [rater] = await tx
+			.update(raters)
+			.set({ revokedAt: new Date() })
+			.where(and(eq(raters.id, raterId), isNull(raters.revokedAt)))
+			.returning();
+		if (!rater) throw new NotFoundError('Rater not found, or the link is revoked already');
+		await audit.record(tx, actor, {
+			action: 'rater.revoke-link',
+			entity: 'rater',
+			entityId: raterId,
+			studyId: rater.studyId,
+			before: { revoked: false },
+			after: { revoked: true }
+		});
+	});
+}
+
+export interface ItemProgress {
+	code: string;
+	/** The case's id from the study file: coordinators know the cases, not who wrote a letter. */
+	caseId: string;
+	/** Raters with every dimension answered, of the raters this item is assigned to. */
+	done: number;
+	assigned: number;
+}
+
+/**
+ * Per-item progress (the shared items of absolute rounds; repeats and pairwise comparisons are
+ * each one rater's). Checkpoint-free, so safe before unblinding; ordered by case and code, never
+ * by anything that follows the checkpoint.
+ */
+export async function itemProgress(db: Db, roundId: string): Promise<ItemProgress[]> {
+	const { scored, done } = answered(db, await get(db, roundId));
+	return db
+		.select({
+			code: items.code,
+			caseId: cases.externalId,
+			assigned: count(assignments.id),
+			done
+		})
+		.from(items)
+		.innerJoin(outputs, eq(outputs.id, items.outputId))
+		.innerJoin(cases, eq(cases.id, outputs.caseId))
+		.leftJoin(assignments, eq(assignments.itemId, items.id))
+		.leftJoin(scored, eq(scored.assignmentId, assignments.id))
+		.where(eq(items.roundId, roundId))
+		.groupBy(items.id, cases.externalId, cases.position)
+		.orderBy(asc(cases.position), asc(items.code));
 }

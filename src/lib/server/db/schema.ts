@@ -17,7 +17,9 @@ import {
 	json,
 	jsonb,
 	pgTable,
+	primaryKey,
 	real,
+	type AnyPgColumn,
 	smallint,
 	text,
 	timestamp,
@@ -145,7 +147,8 @@ export const rounds = pgTable(
 			.notNull()
 			.references(() => studies.id, { onDelete: 'cascade' }),
 		name: text().notNull(),
-		kind: text({ enum: ['absolute'] })
+		/** absolute: one letter scored on the form's scales; pairwise: two letters of one case compared. */
+		kind: text({ enum: ['absolute', 'pairwise'] })
 			.notNull()
 			.default('absolute'),
 		status: text({ enum: ['draft', 'open', 'locked', 'unblinded'] })
@@ -163,7 +166,7 @@ export const rounds = pgTable(
 	(t) => [
 		unique().on(t.studyId, t.name),
 		check('rounds_status_check', sql`${t.status} in ('draft', 'open', 'locked', 'unblinded')`),
-		check('rounds_kind_check', sql`${t.kind} in ('absolute')`)
+		check('rounds_kind_check', sql`${t.kind} in ('absolute', 'pairwise')`)
 	]
 );
 
@@ -177,11 +180,27 @@ export const items = pgTable(
 		outputId: uuid()
 			.notNull()
 			.references(() => outputs.id, { onDelete: 'restrict' }),
+		/**
+		 * Pairwise rounds: the output shown on the right (`outputId` is on the left). Such an item
+		 * is one comparison of one rater, so each side is that rater's own randomized side.
+		 */
+		rightOutputId: uuid().references(() => outputs.id, { onDelete: 'restrict' }),
+		/**
+		 * A repeated showing (for intra-rater agreement): the item shown first. The repeat is the
+		 * same output under a new code, assigned only to the rater who saw the first showing.
+		 */
+		repeatOfItemId: uuid().references((): AnyPgColumn => items.id, { onDelete: 'cascade' }),
 		/** Opaque random code shown to raters; never derived from ids. */
 		code: text().notNull().unique(),
 		createdAt: createdAt()
 	},
-	(t) => [index().on(t.roundId)]
+	(t) => [
+		index().on(t.roundId),
+		check(
+			'items_pair_check',
+			sql`${t.rightOutputId} is null or ${t.rightOutputId} <> ${t.outputId}`
+		)
+	]
 );
 
 export const raters = pgTable(
@@ -202,6 +221,24 @@ export const raters = pgTable(
 		createdAt: createdAt()
 	},
 	(t) => [unique().on(t.studyId, t.pseudonym)]
+);
+
+/**
+ * The raters taking part in a round. Needed before any assignment exists: balanced and pairwise
+ * designs are built over all of a round's raters at once when it opens.
+ */
+export const roundRaters = pgTable(
+	'round_raters',
+	{
+		roundId: uuid()
+			.notNull()
+			.references(() => rounds.id, { onDelete: 'cascade' }),
+		raterId: uuid()
+			.notNull()
+			.references(() => raters.id, { onDelete: 'cascade' }),
+		createdAt: createdAt()
+	},
+	(t) => [primaryKey({ columns: [t.roundId, t.raterId] })]
 );
 
 export const assignments = pgTable(
@@ -246,6 +283,25 @@ export const ratings = pgTable(
 	(t) => [
 		unique().on(t.assignmentId, t.dimension),
 		check('ratings_score_check', sql`${t.score} between 1 and 4`)
+	]
+);
+
+/** Pairwise rounds: which letter the rater found better on a dimension, or a tie. */
+export const preferences = pgTable(
+	'preferences',
+	{
+		id: id(),
+		assignmentId: uuid()
+			.notNull()
+			.references(() => assignments.id, { onDelete: 'cascade' }),
+		dimension: text().notNull(),
+		choice: text({ enum: ['left', 'right', 'tie'] }).notNull(),
+		createdAt: createdAt(),
+		updatedAt: updatedAt()
+	},
+	(t) => [
+		unique().on(t.assignmentId, t.dimension),
+		check('preferences_choice_check', sql`${t.choice} in ('left', 'right', 'tie')`)
 	]
 );
 

@@ -4,20 +4,31 @@ import { readConfig } from '$lib/server/config';
 import * as exportsService from '$lib/server/exports';
 import { asFailure, asHttpError } from '$lib/server/http';
 import * as rounds from '$lib/server/rounds';
+import { describeDesign } from '$lib/domain/round-options';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ params, locals }) => {
 	try {
 		const round = await rounds.get(db(), params.id);
+		const design = rounds.designOf(round);
 		return {
-			round: { id: round.id, name: round.name, status: round.status, studyId: round.studyId },
+			round: {
+				id: round.id,
+				name: round.name,
+				status: round.status,
+				kind: round.kind,
+				studyId: round.studyId,
+				seed: round.seed
+			},
+			design: { description: describeDesign(design), report: design.report ?? null },
 			progress: await rounds.progress(db(), round.id),
+			items: await rounds.itemProgress(db(), round.id),
 			agreement:
-				round.status === 'open' || round.status === 'locked'
+				(round.status === 'open' || round.status === 'locked') && round.kind === 'absolute'
 					? await blindedAgreement(db(), locals.coordinator!, round.id)
 					: null,
 			means:
-				round.status === 'unblinded'
+				round.status === 'unblinded' && round.kind === 'absolute'
 					? await exportsService.meanTable(db(), locals.coordinator!, round.id)
 					: null
 		};
@@ -47,6 +58,31 @@ export const actions: Actions = {
 				email: String(form.get('email') ?? '')
 			});
 			return { link: `${readConfig().publicUrl}/r/${rater.token}`, pseudonym: rater.pseudonym };
+		} catch (e) {
+			return asFailure(e);
+		}
+	},
+	reissue: async ({ request, locals }) => {
+		const form = await request.formData();
+		try {
+			const token = await rounds.reissueLink(
+				db(),
+				locals.coordinator!,
+				String(form.get('rater') ?? '')
+			);
+			return {
+				link: `${readConfig().publicUrl}/r/${token}`,
+				pseudonym: String(form.get('pseudonym') ?? '')
+			};
+		} catch (e) {
+			return asFailure(e);
+		}
+	},
+	revoke: async ({ request, locals }) => {
+		const form = await request.formData();
+		try {
+			await rounds.revokeLink(db(), locals.coordinator!, String(form.get('rater') ?? ''));
+			return { revoked: String(form.get('pseudonym') ?? '') };
 		} catch (e) {
 			return asFailure(e);
 		}

@@ -1,4 +1,6 @@
 import { redirect } from '@sveltejs/kit';
+import { parseRoundOptions } from '$lib/domain/round-options';
+import { ValidationError } from '$lib/errors';
 import { db } from '$lib/server/app-db';
 import { startInBackground } from '$lib/server/generation/background';
 import * as jobs from '$lib/server/generation/jobs';
@@ -31,10 +33,20 @@ export const actions: Actions = {
 		let id: string;
 		try {
 			const study = await studies.bySlug(db(), params.slug);
+			const share = String(form.get('repeatPercent') ?? '').trim();
+			const parsed = parseRoundOptions({
+				kind: form.get('kind') ?? undefined,
+				design: form.get('design') ?? undefined,
+				ratersPerItem: form.get('ratersPerItem') ?? undefined,
+				repeatShare: share === '' ? undefined : Number(share) / 100
+			});
+			if (!parsed.options) throw new ValidationError(parsed.issues);
 			const round = await rounds.create(db(), locals.coordinator!, {
 				studyId: study.id,
 				name: String(form.get('name') ?? ''),
-				checkpointNames: form.getAll('checkpoint').map(String)
+				checkpointNames: form.getAll('checkpoint').map(String),
+				seed: String(form.get('seed') ?? ''),
+				design: parsed.options
 			});
 			id = round.id;
 		} catch (e) {

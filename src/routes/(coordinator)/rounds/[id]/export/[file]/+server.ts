@@ -1,5 +1,5 @@
 import { error } from '@sveltejs/kit';
-import { roundAnalysis, roundReport } from '$lib/server/analysis';
+import { anyRoundAnalysis, roundReport } from '$lib/server/analysis';
 import { db } from '$lib/server/app-db';
 import { exportStream, type ExportFormat } from '$lib/server/exports';
 import { asHttpError, streamResponse } from '$lib/server/http';
@@ -23,7 +23,7 @@ export const GET: RequestHandler = async ({ params, locals }) => {
 			return streamResponse(once(report), 'text/markdown; charset=utf-8', 'report.md');
 		}
 		if (params.file === 'analysis.json') {
-			const { analysis: result } = await roundAnalysis(db(), locals.coordinator!, params.id);
+			const { analysis: result } = await anyRoundAnalysis(db(), locals.coordinator!, params.id);
 			return streamResponse(
 				once(JSON.stringify(result, null, 1)),
 				'application/json',
