@@ -18,8 +18,10 @@ describe('parseAuditQuery', () => {
 				to: new Date('2026-03-03T00:00:00Z'),
 				q: 'lock'
 			},
-			cursor: { before: 17 }
+			cursor: { before: 17 },
+			limit: undefined
 		});
+		expect(parseAuditQuery(new URLSearchParams('limit=5')).limit).toBe(5);
 	});
 
 	it('accepts full ISO times as they are, and a cursor upwards', () => {
@@ -28,14 +30,19 @@ describe('parseAuditQuery', () => {
 		);
 		expect(filter).toEqual({ to: new Date('2026-03-02T10:00:00Z') });
 		expect(cursor).toEqual({ after: 5 });
-		expect(parseAuditQuery(new URLSearchParams())).toEqual({ filter: {}, cursor: null });
+		expect(parseAuditQuery(new URLSearchParams())).toEqual({
+			filter: {},
+			cursor: null,
+			limit: undefined
+		});
 	});
 
 	it('refuses a bad date, actor type or cursor, naming the field', () => {
 		for (const [query, field] of [
 			['from=yesterday', 'from'],
 			['actorType=robot', 'actorType'],
-			['before=-3', 'before']
+			['before=-3', 'before'],
+			['limit=1000', 'limit']
 		]) {
 			try {
 				parseAuditQuery(new URLSearchParams(query));

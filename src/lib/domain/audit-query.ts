@@ -27,6 +27,9 @@ export interface AuditFilter {
 	q?: string;
 }
 
+/** The most entries one page shows (`limit` in the URL). */
+export const MAX_PAGE_SIZE = 200;
+
 /** Keyset cursor: entries older than `before`, or newer than `after` (by id). */
 export type AuditCursor = { before: number } | { after: number } | null;
 
@@ -61,13 +64,17 @@ const QUERY = z.object({
 	to: time('to'),
 	q: text,
 	before: id,
-	after: id
+	after: id,
+	limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).optional()
 });
 
-/** Reads the filter and cursor from URL search parameters; empty fields mean "any". */
+/**
+ * Reads the filter, cursor and page size from URL search parameters; empty fields mean "any".
+ */
 export function parseAuditQuery(params: URLSearchParams): {
 	filter: AuditFilter;
 	cursor: AuditCursor;
+	limit?: number;
 } {
 	const raw = Object.fromEntries(
 		[...QUERY.keyof().options].map((k) => [k, params.get(k) || undefined])
@@ -77,11 +84,11 @@ export function parseAuditQuery(params: URLSearchParams): {
 		throw new ValidationError(
 			parsed.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message }))
 		);
-	const { before, after, ...rest } = parsed.data;
+	const { before, after, limit, ...rest } = parsed.data;
 	const filter = Object.fromEntries(
 		Object.entries(rest).filter(([, v]) => v !== undefined && v !== '')
 	) as AuditFilter;
-	return { filter, cursor: before ? { before } : after ? { after } : null };
+	return { filter, cursor: before ? { before } : after ? { after } : null, limit };
 }
 
 /**

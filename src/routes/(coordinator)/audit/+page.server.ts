@@ -7,9 +7,9 @@ import type { PageServerLoad } from './$types';
 /** The audit log, filtered by the GET form's fields (see README, "Audit trail"). */
 export const load: PageServerLoad = async ({ url, locals }) => {
 	try {
-		const { filter, cursor } = parseAuditQuery(url.searchParams);
+		const { filter, cursor, limit } = parseAuditQuery(url.searchParams);
 		const actor = locals.coordinator!;
-		const page = await auditLog.list(db(), actor, filter, cursor);
+		const page = await auditLog.list(db(), actor, filter, cursor, limit);
 		return {
 			...page,
 			newer: page.newer && withCursor(url.searchParams, page.newer),
