@@ -3,7 +3,6 @@
  * given (with comments and seconds on item), paging works past one page, and R's read.csv and
  * pandas' read_csv load the CSV files with no options.
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +17,7 @@ import * as rating from '../../src/lib/server/rating';
 import * as rounds from '../../src/lib/server/rounds';
 import { importStudy } from '../../src/lib/server/studies/import';
 import { loadStudy } from '../../src/lib/server/studies/loader';
+import { runPython, runR } from '../support/csv-readers';
 import { TEST_DATABASES } from '../support/databases';
 
 async function text(database: Database, roundId: string, format: ExportFormat, pageSize?: number) {
@@ -80,23 +80,13 @@ describe.each(TEST_DATABASES)('exports on $name', ({ create }) => {
 		const csv = await text(database, roundId, 'long');
 		const file = path.join(dir, 'long.csv');
 		fs.writeFileSync(file, csv);
-		const r = execFileSync(
-			'/usr/bin/Rscript',
-			[
-				'-e',
-				`d <- read.csv("${file}"); cat(nrow(d), is.integer(d$score), sum(d$score), sum(d$seconds_on_item == 42), d$comment[d$comment != ""][1], sep = "|")`
-			],
-			{ encoding: 'utf8' }
+		const r = runR(
+			`d <- read.csv("${file}"); cat(nrow(d), is.integer(d$score), sum(d$score), sum(d$seconds_on_item == 42), d$comment[d$comment != ""][1], sep = "|")`
 		);
 		const sum = [...given.values()].reduce((a, b) => a + b, 0);
 		expect(r).toBe(`${given.size}|TRUE|${sum}|6|Wrong "TNM", see\nline 2`);
-		const py = execFileSync(
-			'/usr/bin/python3',
-			[
-				'-c',
-				`import pandas as pd; d = pd.read_csv("${file}"); print(len(d), d["score"].dtype, int(d["score"].sum()), sorted(d["checkpoint"].unique()))`
-			],
-			{ encoding: 'utf8' }
+		const py = runPython(
+			`import pandas as pd; d = pd.read_csv("${file}"); print(len(d), d["score"].dtype, int(d["score"].sum()), sorted(d["checkpoint"].unique()))`
 		);
 		expect(py.trim()).toBe(
 			`${given.size} int64 ${sum} ['llama3-8b-instruct', 'llama3-8b-qlora-letters']`
@@ -107,11 +97,7 @@ describe.each(TEST_DATABASES)('exports on $name', ({ create }) => {
 		const csv = await text(database, roundId, 'wide');
 		const file = path.join(dir, 'wide.csv');
 		fs.writeFileSync(file, csv);
-		const r = execFileSync(
-			'/usr/bin/Rscript',
-			['-e', `d <- read.csv("${file}"); cat(nrow(d), ncol(d), sum(d$diagnosis), sep = "|")`],
-			{ encoding: 'utf8' }
-		);
+		const r = runR(`d <- read.csv("${file}"); cat(nrow(d), ncol(d), sum(d$diagnosis), sep = "|")`);
 		const diagnosisSum = [...given]
 			.filter(([k]) => k.endsWith('/diagnosis'))
 			.reduce((a, [, v]) => a + v, 0);

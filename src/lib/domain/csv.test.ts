@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toCsv } from './csv';
+import { toCsv, toCsvRows } from './csv';
 
 describe('toCsv', () => {
 	it('quotes only where needed and ends lines with CRLF', () => {
@@ -17,5 +17,12 @@ describe('toCsv', () => {
 
 	it('writes NaN as missing', () => {
 		expect(toCsv(['x'], [{ x: Number.NaN }])).toBe('x\r\n\r\n');
+	});
+
+	it('writes the data lines alone for a stream that has sent the header', () => {
+		const rows = [{ a: 'x,y', b: 2 }];
+		expect(toCsvRows(['a', 'b'], rows)).toBe('"x,y",2\r\n');
+		expect(toCsv(['a', 'b'], rows)).toBe('a,b\r\n' + toCsvRows(['a', 'b'], rows));
+		expect(toCsvRows(['a'], [])).toBe('');
 	});
 });

@@ -16,7 +16,13 @@ export function toCsv<T extends Record<string, CsvValue>>(
 	columns: readonly (keyof T & string)[],
 	rows: readonly T[]
 ): string {
-	const lines = [columns.map((c) => field(c)).join(',')];
-	for (const row of rows) lines.push(columns.map((c) => field(row[c])).join(','));
-	return lines.join('\r\n') + '\r\n';
+	return columns.map((c) => field(c)).join(',') + '\r\n' + toCsvRows(columns, rows);
+}
+
+/** The data lines only, for a stream that has written the header line already. */
+export function toCsvRows<T extends Record<string, CsvValue>>(
+	columns: readonly (keyof T & string)[],
+	rows: readonly T[]
+): string {
+	return rows.map((row) => columns.map((c) => field(row[c])).join(',') + '\r\n').join('');
 }

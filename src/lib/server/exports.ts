@@ -6,7 +6,7 @@
 import { and, asc, eq, gt, lte, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { summarizeByGroup, type CellSummary } from '../analysis/descriptive';
-import { toCsv, type CsvValue } from '../domain/csv';
+import { toCsv, toCsvRows, type CsvValue } from '../domain/csv';
 import type { RatingForm } from '../domain/rating-form';
 import { ConflictError, ForbiddenError } from '../errors';
 import type { Actor } from './auth/actors';
@@ -377,9 +377,7 @@ function csvBody<T extends Record<string, CsvValue>>(
 	columns: readonly string[],
 	rows: T[]
 ): string {
-	// toCsv writes a header line first; the stream has written it already.
-	const text = toCsv(columns as (keyof T & string)[], rows);
-	return text.slice(text.indexOf('\r\n') + 2);
+	return toCsvRows(columns as (keyof T & string)[], rows);
 }
 
 async function* once(text: string) {
