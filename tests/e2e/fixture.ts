@@ -21,6 +21,10 @@ export interface E2eFixture {
 	lockedRater: string;
 	sharedRaterA: string;
 	sharedRaterB: string;
+	/** 'Pairwise round' (open, fully crossed, one rater: 3 comparisons). */
+	pairwiseRater: string;
+	/** 'Balanced round' (open, one rater per letter: the two raters share no letter). */
+	balancedRaters: [string, string];
 }
 
 export const E2E_COORDINATOR = { email: 'e2e@blindeval.test', password: 'e2e-coordinator-pw' };

@@ -11,6 +11,7 @@ import { readConfig } from '../../src/lib/server/config';
 import { openDatabase } from '../../src/lib/server/db';
 import * as schema from '../../src/lib/server/db/schema';
 import * as rating from '../../src/lib/server/rating';
+import type { RoundDesignOptions } from '../../src/lib/domain/round-options';
 import * as rounds from '../../src/lib/server/rounds';
 import { importStudy } from '../../src/lib/server/studies/import';
 import { loadStudy } from '../../src/lib/server/studies/loader';
@@ -96,6 +97,31 @@ try {
 	await rating.saveScore(db, locked, lockedFirst, 'diagnosis', 2);
 	await rating.saveComment(db, locked, lockedFirst, '', 'Written before the lock.');
 	await rounds.transition(db, CLI, lockedRound.id, 'locked');
+	// designs.spec.ts: a pairwise round, and a balanced round with each letter to one rater only.
+	const designRound = async (name: string, design: RoundDesignOptions, raterNames: string[]) => {
+		const r = await rounds.create(db, CLI, {
+			studyId,
+			name,
+			checkpointNames: ['llama3-8b-instruct', 'llama3-8b-qlora-letters'],
+			seed: name,
+			design
+		});
+		const links = [];
+		for (const n of raterNames)
+			links.push(`/r/${(await rounds.addRater(db, CLI, r.id, { name: n })).token}`);
+		await rounds.transition(db, CLI, r.id, 'open');
+		return links;
+	};
+	const pairwiseLinks = await designRound(
+		'Pairwise round',
+		{ kind: 'pairwise', type: 'fully-crossed', ratersPerItem: null, repeatShare: 0 },
+		['Dr Pair']
+	);
+	const balancedLinks = await designRound(
+		'Balanced round',
+		{ kind: 'absolute', type: 'balanced', ratersPerItem: 1, repeatShare: 0 },
+		['Dr One', 'Dr Two']
+	);
 	const fixture: E2eFixture = {
 		roundId: round.id,
 		raterA: `/r/${a.token}`,
@@ -119,7 +145,9 @@ try {
 		extrasRater: `/r/${extrasRater.token}`,
 		lockedRater: `/r/${lockedRater.token}`,
 		sharedRaterA: `/r/${sharedRaterA.token}`,
-		sharedRaterB: `/r/${sharedRaterB.token}`
+		sharedRaterB: `/r/${sharedRaterB.token}`,
+		pairwiseRater: pairwiseLinks[0]!,
+		balancedRaters: [balancedLinks[0]!, balancedLinks[1]!]
 	};
 	fs.writeFileSync(path.join(out, 'fixture.json'), JSON.stringify(fixture, null, 2));
 } finally {
