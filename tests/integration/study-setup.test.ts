@@ -15,7 +15,12 @@ import type { Database, Db } from '../../src/lib/server/db';
 import * as schema from '../../src/lib/server/db/schema';
 import * as rounds from '../../src/lib/server/rounds';
 import * as checkpointSetup from '../../src/lib/server/studies/checkpoints';
-import { studyArchive, writeStudyFolder } from '../../src/lib/server/studies/export';
+import { prepareGeneration } from '../../src/lib/server/generation/job';
+import {
+	folderForGeneration,
+	studyArchive,
+	writeStudyFolder
+} from '../../src/lib/server/studies/export';
 import { importStudy } from '../../src/lib/server/studies/import';
 import { loadStudy } from '../../src/lib/server/studies/loader';
 import * as setup from '../../src/lib/server/studies/setup';
@@ -273,6 +278,23 @@ describe.each(TEST_DATABASES)('study setup in the browser on $name', ({ create }
 		await expect(setup.saveForm(db, CLI, 'lung', study.form)).rejects.toThrow(
 			/only while no round has been opened/
 		);
+	});
+
+	it('generates a browser-made study from the folder written for it', async () => {
+		process.env.BLINDEVAL_DATA_DIR = path.join(root, 'data');
+		try {
+			const study = await setupStudy(db);
+			const dir = await folderForGeneration(db, { ...study, sourceDir: null });
+			expect(dir).toBe(path.join(root, 'data', 'study-folders', 'lung'));
+			const prepared = await prepareGeneration(db, CLI, loadStudy(dir), {
+				checkpoint: 'tiny-random'
+			});
+			expect(await prepared.run()).toMatchObject({ done: 3, errors: 0 });
+			// Written again from the database each time, so later edits are followed.
+			expect(await folderForGeneration(db, await setupStudy(db))).toBe(dir);
+		} finally {
+			delete process.env.BLINDEVAL_DATA_DIR;
+		}
 	});
 });
 

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { asc, eq } from 'drizzle-orm';
 import { stringify } from 'yaml';
 import { ValidationError } from '../../errors';
+import { readConfig } from '../config';
 import type { Db } from '../db';
 import { cases, checkpoints, outputs } from '../db/schema';
 import { studyDir } from './checkpoints';
@@ -136,18 +137,40 @@ export async function writeStudyFolder(db: Db, slug: string, dir: string): Promi
 		throw new ValidationError([
 			{ file: path.join(dir, 'study.yaml'), message: 'exists already; export into a new folder' }
 		]);
+	writeFiles(dir, files);
+	return files;
+}
+
+function writeFiles(dir: string, files: StudyFile[]): void {
 	for (const f of files) {
 		fs.mkdirSync(path.dirname(path.join(dir, f.path)), { recursive: true });
 		fs.writeFileSync(path.join(dir, f.path), f.text);
 	}
-	return files;
 }
 
 /** The folder as <slug>/… in a tar archive, to unpack inside studies/. */
-export async function studyArchive(db: Db, slug: string): Promise<Uint8Array> {
+export async function studyArchive(db: Db, slug: string): Promise<Uint8Array<ArrayBuffer>> {
 	const encoder = new TextEncoder();
 	const files = await studyFiles(db, slug);
 	return tarArchive(
 		files.map((f) => ({ path: `${slug}/${f.path}`, content: encoder.encode(f.text) }))
 	);
+}
+
+/**
+ * The folder generation reads a study from. A study made in the browser has none: it is written
+ * (again, each time, so it follows the latest edits) under the data folder; generation imports
+ * it back, which changes nothing but the study's source folder.
+ */
+export async function folderForGeneration(
+	db: Db,
+	study: { slug: string; sourceDir: string | null }
+): Promise<string> {
+	const managed = path.join(readConfig().dataDir, 'study-folders');
+	if (study.sourceDir && !study.sourceDir.startsWith(managed + path.sep)) return study.sourceDir;
+	const dir = path.join(managed, study.slug);
+	const files = await studyFiles(db, study.slug, dir);
+	fs.rmSync(dir, { recursive: true, force: true });
+	writeFiles(dir, files);
+	return dir;
 }

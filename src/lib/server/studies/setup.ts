@@ -160,3 +160,10 @@ export async function saveForm(
 export async function formEditable(db: Db, studyId: string): Promise<boolean> {
 	return (await roundCount(db, studyId, true)) === 0;
 }
+
+/** The uploaded file of a form field, read whole (the body limit already bounds its size). */
+export async function uploadOf(value: FormDataEntryValue | null): Promise<Upload> {
+	if (!(value instanceof File) || value.name === '')
+		throw new ValidationError([{ field: 'file', message: 'choose a file to upload' }]);
+	return { name: value.name, bytes: new Uint8Array(await value.arrayBuffer()) };
+}

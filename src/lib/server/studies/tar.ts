@@ -45,7 +45,10 @@ function header(path: string, size: number, mtime: number): Uint8Array {
 }
 
 /** The archive of `entries` (regular files; folders are implied by the paths). */
-export function tarArchive(entries: TarEntry[], mtime = Math.floor(Date.now() / 1000)): Uint8Array {
+export function tarArchive(
+	entries: TarEntry[],
+	mtime = Math.floor(Date.now() / 1000)
+): Uint8Array<ArrayBuffer> {
 	const blocks = (n: number) => Math.ceil(n / 512) * 512;
 	const total = entries.reduce((a, e) => a + 512 + blocks(e.content.length), 1024);
 	const out = new Uint8Array(total);
