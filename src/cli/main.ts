@@ -19,6 +19,7 @@ import * as exportsService from '../lib/server/exports';
 import { generateStudy } from '../lib/server/generation/job';
 import * as rounds from '../lib/server/rounds';
 import { importOutputsFile } from '../lib/server/outputs/import-file';
+import { writeStudyFolder } from '../lib/server/studies/export';
 import { importStudy } from '../lib/server/studies/import';
 import { loadStudy } from '../lib/server/studies/loader';
 import * as studies from '../lib/server/studies/queries';
@@ -32,6 +33,8 @@ Commands:
   import <study-dir>                   import or update a study from studies/<slug>/
   import-outputs <slug> <file.jsonl>    import outputs made elsewhere: {"case_id", "checkpoint",
                                        "text", "provenance"?} per line, several checkpoints per file
+  export-study <slug> <dir>            write the study as a studies/<slug>/ folder (study.yaml,
+                                       cases, outputs, manifests) that \`import\` reads back
   generate <study-dir> [--checkpoint NAME] [--force] [--parallel N] [--lease SECONDS]
                                        compute missing outputs of local checkpoints; safe to
                                        stop and restart, and to run on several machines at once
@@ -112,6 +115,13 @@ const commands: Record<string, (args: string[], values: Values) => Promise<void>
 			console.log(
 				`Imported ${file}: checkpoints ${s.checkpoints.added} added, ${s.checkpoints.unchanged + s.checkpoints.updated} existing; outputs ${s.outputs.added} added, ${s.outputs.updated} updated, ${s.outputs.unchanged} unchanged.`
 			);
+		}),
+
+	'export-study': ([slug, dir]) =>
+		withDb(async ({ db }) => {
+			if (!slug || !dir) throw new UsageError('export-study needs a study slug and a folder');
+			const files = await writeStudyFolder(db, slug, dir);
+			console.log(`Exported study "${slug}" to ${dir}: ${files.map((f) => f.path).join(', ')}`);
 		}),
 
 	generate: ([dir], values) =>

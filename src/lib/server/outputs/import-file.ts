@@ -31,6 +31,25 @@ export async function importOutputsFile(
 			{ file: display, message: `cannot read (${(e as NodeJS.ErrnoException).code})` }
 		]);
 	}
+	return importOutputsText(db, actor, slug, text, display);
+}
+
+export interface OutputsImportOptions {
+	/** The checkpoint of lines that name none (a file uploaded for one checkpoint). */
+	checkpoint?: string;
+	/** Where each checkpoint's outputs are recorded as coming from (default: the file itself). */
+	pathFor?: (checkpoint: string) => string;
+}
+
+/** As importOutputsFile, from the file's text; `display` names the file in every message. */
+export async function importOutputsText(
+	db: Db,
+	actor: Actor,
+	slug: string,
+	text: string,
+	display: string,
+	opts: OutputsImportOptions = {}
+): Promise<ImportSummary> {
 	const rows = parseJsonl(text, display);
 	const study = await studies.bySlug(db, slug);
 	const known = await db
@@ -42,7 +61,7 @@ export async function importOutputsFile(
 	const groups = new Map<string, Located<unknown>[]>();
 	if (!rows.length) issues.push({ file: display, message: 'has no outputs' });
 	for (const row of rows) {
-		const name = (row.value as { checkpoint?: unknown } | null)?.checkpoint;
+		const name = (row.value as { checkpoint?: unknown } | null)?.checkpoint ?? opts.checkpoint;
 		if (typeof name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) {
 			issues.push({
 				file: display,
@@ -79,7 +98,8 @@ export async function importOutputsFile(
 			outputs: { added: 0, updated: 0, unchanged: 0 }
 		};
 		for (const { name, outputs } of validated) {
-			const cp = { name, kind: 'imported' as const, outputsPath: display, outputs };
+			const outputsPath = opts.pathFor?.(name) ?? display;
+			const cp = { name, kind: 'imported' as const, outputsPath, outputs };
 			const checkpointId = await upsertCheckpoint(tx, study.id, cp, summary);
 			await upsertImported(tx, checkpointId, cp, caseIds, summary);
 		}

@@ -11,6 +11,7 @@ import type { Actor } from '../auth/actors';
 import * as audit from '../audit';
 import type { Db } from '../db';
 import { cases, checkpoints, items, outputs, studies } from '../db/schema';
+import type { CaseRow, Located } from '../../domain/study-definition';
 import type { LoadedCheckpoint, StudyDefinition } from './loader';
 
 export interface ImportSummary {
@@ -64,7 +65,8 @@ export async function importStudy(
 		const studyId = study!.id;
 		summary.studyId = studyId;
 
-		const caseIds = await upsertCases(tx, studyId, def, summary);
+		const casesFile = `studies/${def.slug}/${def.study.cases}`;
+		const caseIds = await upsertCases(tx, studyId, def.cases, casesFile, summary);
 		for (const cp of def.checkpoints) {
 			const checkpointId = await upsertCheckpoint(tx, studyId, cp, summary);
 			if (cp.kind === 'imported') await upsertImported(tx, checkpointId, cp, caseIds, summary);
@@ -86,26 +88,28 @@ export async function importStudy(
 	});
 }
 
-async function upsertCases(
+/** Adds and updates a study's cases (by case id, in file order); refuses to drop any. */
+export async function upsertCases(
 	tx: Db,
 	studyId: string,
-	def: StudyDefinition,
+	rows: Located<CaseRow>[],
+	file: string,
 	summary: ImportSummary
 ): Promise<Map<string, string>> {
 	const existing = await tx.select().from(cases).where(eq(cases.studyId, studyId));
 	const byExternal = new Map(existing.map((c) => [c.externalId, c]));
-	const inFile = new Set(def.cases.map((c) => c.value.id));
+	const inFile = new Set(rows.map((c) => c.value.id));
 	const missing = existing.filter((c) => !inFile.has(c.externalId));
 	if (missing.length) {
 		throw new ValidationError(
 			missing.map((c) => ({
-				file: `studies/${def.slug}/${def.study.cases}`,
+				file,
 				message: `case "${c.externalId}" was imported before and is missing now; removing cases from a study is not supported`
 			}))
 		);
 	}
 	const ids = new Map<string, string>();
-	for (const [position, { value }] of def.cases.entries()) {
+	for (const [position, { value }] of rows.entries()) {
 		const row = {
 			studyId,
 			externalId: value.id,
@@ -243,7 +247,11 @@ export async function upsertImported(
 }
 
 /** Local checkpoints get one pending output per case; generation fills them in. */
-async function ensurePending(tx: Db, checkpointId: string, caseIds: string[]): Promise<void> {
+export async function ensurePending(
+	tx: Db,
+	checkpointId: string,
+	caseIds: string[]
+): Promise<void> {
 	if (!caseIds.length) return;
 	await tx
 		.insert(outputs)

@@ -6,17 +6,15 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { parse as parseCsv } from 'csv-parse/sync';
 import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { parseCasesText } from '../../domain/case-upload';
 import {
 	ManifestError,
 	parseCheckpointManifest,
 	type CheckpointManifest
 } from '../../domain/checkpoint-manifest';
 import {
-	csvRecordToCase,
 	parseJsonl,
-	validateCases,
 	validateOutputs,
 	validateStudyFile,
 	type CaseRow,
@@ -81,6 +79,29 @@ export function readYaml(file: string, display: string) {
 	return { value: doc.toJS() as unknown, lineOf, text };
 }
 
+/** Reads and validates a checkpoint manifest; issues name the file, line and field. */
+export function readManifest(
+	file: string,
+	display: string,
+	onText: (text: string) => void = () => {}
+): CheckpointManifest {
+	const m = readYaml(file, display);
+	onText(m.text);
+	try {
+		return parseCheckpointManifest(m.value, display);
+	} catch (e) {
+		if (!(e instanceof ManifestError)) throw e;
+		throw new ValidationError(
+			e.issues.map((i) => ({
+				file: e.file,
+				line: m.lineOf(i.path === '(root)' ? [] : i.path.split('.')),
+				field: i.path,
+				message: i.message
+			}))
+		);
+	}
+}
+
 function readText(file: string, display: string): string {
 	let buf: Buffer;
 	try {
@@ -97,25 +118,6 @@ function readText(file: string, display: string): string {
 		throw new ValidationError([{ file: display, line, message: 'is not valid UTF-8' }]);
 	}
 	return text.replace(/^\uFEFF/, '');
-}
-
-/** Cases from JSONL or CSV; CSV rows are numbered with the header as row 1. */
-function readCases(file: string, display: string): Located<unknown>[] {
-	const text = readText(file, display);
-	if (!/\.csv$/i.test(file)) return parseJsonl(text, display);
-	let records: { record: Record<string, string>; info: { lines: number } }[];
-	try {
-		records = parseCsv(text, {
-			columns: true,
-			skip_empty_lines: true,
-			trim: true,
-			info: true
-		}) as typeof records;
-	} catch (e) {
-		const err = e as Error & { lines?: number };
-		throw new ValidationError([{ file: display, line: err.lines, message: err.message }]);
-	}
-	return records.map((r) => ({ line: r.info.lines, value: csvRecordToCase(r.record) }));
 }
 
 /** Loads and validates a study folder; `rootDir` is what paths are shown relative to. */
@@ -142,9 +144,9 @@ export function loadStudy(dir: string, rootDir = process.cwd()): StudyDefinition
 	const casesPath = path.resolve(abs, study.cases);
 	const cases =
 		collect(() => {
-			const rows = readCases(casesPath, show(casesPath));
+			const text = readText(casesPath, show(casesPath));
 			hash.update(fs.readFileSync(casesPath));
-			return validateCases(rows, show(casesPath));
+			return parseCasesText(text, show(casesPath));
 		}) ?? [];
 	const caseIds = new Set(cases.map((c) => c.value.id));
 
@@ -160,23 +162,7 @@ export function loadStudy(dir: string, rootDir = process.cwd()): StudyDefinition
 			return { name: ref.name, kind: 'imported', outputsPath: ref.outputs, outputs: outputs ?? [] };
 		}
 		const file = path.resolve(abs, ref.manifest!);
-		const manifest = collect(() => {
-			const m = readYaml(file, show(file));
-			hash.update(m.text);
-			try {
-				return parseCheckpointManifest(m.value, show(file));
-			} catch (e) {
-				if (!(e instanceof ManifestError)) throw e;
-				throw new ValidationError(
-					e.issues.map((i) => ({
-						file: e.file,
-						line: m.lineOf(i.path === '(root)' ? [] : i.path.split('.')),
-						field: i.path,
-						message: i.message
-					}))
-				);
-			}
-		});
+		const manifest = collect(() => readManifest(file, show(file), (text) => hash.update(text)));
 		if (manifest && manifest.name !== ref.name) {
 			issues.push({
 				file: show(studyPath),

@@ -7,6 +7,7 @@ import * as jobs from '$lib/server/generation/jobs';
 import { generationView } from '$lib/server/generation/view';
 import { asFailure, asHttpError } from '$lib/server/http';
 import * as rounds from '$lib/server/rounds';
+import { folderForGeneration } from '$lib/server/studies/export';
 import * as studies from '$lib/server/studies/queries';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -58,10 +59,11 @@ export const actions: Actions = {
 		const form = await request.formData();
 		try {
 			const study = await studies.bySlug(db(), params.slug);
+			const sourceDir = await folderForGeneration(db(), study);
 			await startInBackground(
 				db(),
 				locals.coordinator!,
-				study,
+				{ ...study, sourceDir },
 				String(form.get('checkpoint') ?? '')
 			);
 		} catch (e) {
