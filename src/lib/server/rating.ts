@@ -236,35 +236,73 @@ export async function savePreference(
 ): Promise<{ changed: boolean }> {
 	if (typeof choice !== 'string' || !CHOICES.includes(choice as Choice))
 		throw new ValidationError([{ field: 'choice', message: 'must be "left", "tie" or "right"' }]);
-	const value = choice as Choice;
+	return saveAnswer(db, rater, code, dimension, {
+		kind: 'pairwise',
+		action: 'preference',
+		field: 'choice',
+		value: choice as Choice,
+		read: async (tx, assignmentId) => {
+			const [old] = await tx
+				.select({ value: preferences.choice })
+				.from(preferences)
+				.where(
+					and(eq(preferences.assignmentId, assignmentId), eq(preferences.dimension, dimension))
+				);
+			return old?.value;
+		},
+		write: async (tx, assignmentId, value, now) => {
+			await tx
+				.insert(preferences)
+				.values({ assignmentId, dimension, choice: value })
+				.onConflictDoUpdate({
+					target: [preferences.assignmentId, preferences.dimension],
+					set: { choice: value, updatedAt: now }
+				});
+		}
+	});
+}
+
+interface AnswerStore<V> {
+	kind: 'absolute' | 'pairwise';
+	/** Audit action prefix: `<action>.create` or `<action>.change`. */
+	action: string;
+	/** The field's name in the audit row's before and after. */
+	field: string;
+	value: V;
+	read(tx: Db, assignmentId: string): Promise<V | undefined>;
+	write(tx: Db, assignmentId: string, value: V, now: Date): Promise<void>;
+}
+
+/**
+ * One answer (a score, or a choice) on one dimension of the rater's item: idempotent (the same
+ * value again changes nothing and writes no audit row); a new or changed value is audited with
+ * before and after, and marks the assignment started.
+ */
+async function saveAnswer<V extends number | string>(
+	db: Db,
+	rater: RaterActor,
+	code: string,
+	dimension: string,
+	store: AnswerStore<V>
+): Promise<{ changed: boolean }> {
 	return db.transaction(async (tx) => {
-		const row = await openAssignment(tx, rater, code, 'pairwise');
+		const row = await openAssignment(tx, rater, code, store.kind);
 		requireDimension(row.form, dimension);
-		const where = and(
-			eq(preferences.assignmentId, row.assignmentId),
-			eq(preferences.dimension, dimension)
-		);
-		const [old] = await tx.select().from(preferences).where(where);
-		if (old?.choice === value) return { changed: false };
+		const old = await store.read(tx, row.assignmentId);
+		if (old === store.value) return { changed: false };
 		const now = new Date();
-		await tx
-			.insert(preferences)
-			.values({ assignmentId: row.assignmentId, dimension, choice: value })
-			.onConflictDoUpdate({
-				target: [preferences.assignmentId, preferences.dimension],
-				set: { choice: value, updatedAt: now }
-			});
+		await store.write(tx, row.assignmentId, store.value, now);
 		await tx
 			.update(assignments)
 			.set({ startedAt: now })
 			.where(and(eq(assignments.id, row.assignmentId), isNull(assignments.startedAt)));
 		await audit.record(tx, rater, {
-			action: old ? 'preference.change' : 'preference.create',
+			action: `${store.action}.${old === undefined ? 'create' : 'change'}`,
 			entity: 'assignment',
 			entityId: row.assignmentId,
 			studyId: rater.studyId,
-			before: old ? { dimension, choice: old.choice } : null,
-			after: { dimension, choice: value }
+			before: old === undefined ? null : { dimension, [store.field]: old },
+			after: { dimension, [store.field]: store.value }
 		});
 		return { changed: true };
 	});
@@ -336,35 +374,27 @@ export async function saveScore(
 ): Promise<{ changed: boolean }> {
 	if (!isScore(score))
 		throw new ValidationError([{ field: 'score', message: 'must be 1, 2, 3 or 4' }]);
-	return db.transaction(async (tx) => {
-		const row = await openAssignment(tx, rater, code, 'absolute');
-		requireDimension(row.form, dimension);
-		const [old] = await tx
-			.select()
-			.from(ratings)
-			.where(and(eq(ratings.assignmentId, row.assignmentId), eq(ratings.dimension, dimension)));
-		if (old?.score === score) return { changed: false };
-		const now = new Date();
-		await tx
-			.insert(ratings)
-			.values({ assignmentId: row.assignmentId, dimension, score })
-			.onConflictDoUpdate({
-				target: [ratings.assignmentId, ratings.dimension],
-				set: { score, updatedAt: now }
-			});
-		await tx
-			.update(assignments)
-			.set({ startedAt: now })
-			.where(and(eq(assignments.id, row.assignmentId), isNull(assignments.startedAt)));
-		await audit.record(tx, rater, {
-			action: old ? 'rating.change' : 'rating.create',
-			entity: 'assignment',
-			entityId: row.assignmentId,
-			studyId: rater.studyId,
-			before: old ? { dimension, score: old.score } : null,
-			after: { dimension, score }
-		});
-		return { changed: true };
+	return saveAnswer(db, rater, code, dimension, {
+		kind: 'absolute',
+		action: 'rating',
+		field: 'score',
+		value: score,
+		read: async (tx, assignmentId) => {
+			const [old] = await tx
+				.select({ value: ratings.score })
+				.from(ratings)
+				.where(and(eq(ratings.assignmentId, assignmentId), eq(ratings.dimension, dimension)));
+			return old?.value;
+		},
+		write: async (tx, assignmentId, value, now) => {
+			await tx
+				.insert(ratings)
+				.values({ assignmentId, dimension, score: value })
+				.onConflictDoUpdate({
+					target: [ratings.assignmentId, ratings.dimension],
+					set: { score: value, updatedAt: now }
+				});
+		}
 	});
 }
 
