@@ -155,6 +155,14 @@ function plainMeans(ratings: readonly RatingRow[]): number[] {
 	return Array.from(sum, (s, i) => s / count[i]!);
 }
 
+/** FNV-1a (32 bit) of the result's JSON: equal digests across changes mean identical results. */
+function digest(value: unknown): string {
+	const json = JSON.stringify(value);
+	let h = 0x811c9dc5;
+	for (let i = 0; i < json.length; i++) h = Math.imul(h ^ json.charCodeAt(i), 0x01000193);
+	return (h >>> 0).toString(16).padStart(8, '0');
+}
+
 function median(xs: readonly number[]): number {
 	const s = [...xs].sort((a, b) => a - b);
 	const m = s.length >> 1;
@@ -245,6 +253,7 @@ for (const s of [...RATING_SECTIONS, ...TEXT_SECTIONS]) {
 lines.push(
 	`  = ratings         ${fmt(sum(RATING_SECTIONS, section))}  ${fmt(sum(RATING_SECTIONS, fullSection))}   (scale with raters × items)`,
 	`  = text metrics    ${fmt(sum(TEXT_SECTIONS, section))}  ${fmt(sum(TEXT_SECTIONS, fullSection))}   (scale with letters × length²)`,
+	`digest      ${digest(runs[0]!.result)} (subsampled kappa), ${digest(full.result)} (all pairs): JSON of the whole result`,
 	`check       alpha(${a0.dimension}) = ${a0.alpha?.estimate?.toFixed(3)} [${a0.alpha?.lower?.toFixed(3)}, ${a0.alpha?.upper?.toFixed(3)}], ICC block ${a0.icc?.raters} × ${a0.icc?.items}, baseline checksum ${check.toFixed(3)}`,
 	'─────────────────────────────────────────────────────────────────────────────────'
 );

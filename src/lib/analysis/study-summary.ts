@@ -38,6 +38,16 @@ export interface MeanSd {
 export const finite = (x: number | null | undefined): number | null =>
 	x !== null && x !== undefined && Number.isFinite(x) ? x : null;
 
+/** map.get(key), computed by make() and stored on the first request. */
+export function getOrCreate<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+	let value = map.get(key);
+	if (value === undefined) {
+		value = make();
+		map.set(key, value);
+	}
+	return value;
+}
+
 export const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** describe() with min/max and NaN as null. */

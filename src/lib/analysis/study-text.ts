@@ -5,9 +5,17 @@
  */
 
 import { describe } from './descriptive';
-import { rougeScores, type RougeOptions, type RougeType } from './rouge';
-import { finite, summarize, type MeanSd, type Summary } from './study-summary';
-import { wordEditDistance } from './text-metrics';
+import {
+	rougeDocument,
+	rougeScoresOf,
+	type RougeDocument,
+	type RougeOptions,
+	type RougeScore,
+	type RougeType,
+	type RougeVocabulary
+} from './rouge';
+import { finite, getOrCreate, summarize, type MeanSd, type Summary } from './study-summary';
+import { editDistanceOf, editTokens, type EditDistance } from './text-metrics';
 
 export interface OutputRow {
 	caseId: string;
@@ -63,6 +71,11 @@ export function outputIndex(
 export const present = (s: string | null | undefined): s is string =>
 	s !== null && s !== undefined && s.trim() !== '';
 
+/**
+ * Per checkpoint, mean and SD of every ROUGE score over its outputs whose case has a reference.
+ * Each distinct text (reference or output) is tokenized once, and each distinct (reference,
+ * output) pair scored once, whatever the number of checkpoints.
+ */
 export function rougeSection(
 	byCp: Map<string, OutputRow>[],
 	checkpoints: readonly string[],
@@ -70,6 +83,17 @@ export function rougeSection(
 	opts: RougeOptions | undefined
 ): RougeRow[] {
 	const withReference = cases.filter((c) => present(c.reference));
+	const vocabulary: RougeVocabulary = new Map();
+	const documents = new Map<string, RougeDocument>();
+	const documentOf = (text: string) =>
+		getOrCreate(documents, text, () => rougeDocument(text, opts ?? {}, vocabulary));
+	const scored = new Map<RougeDocument, Map<RougeDocument, Record<RougeType, RougeScore>>>();
+	const scoresOf = (reference: RougeDocument, output: RougeDocument) =>
+		getOrCreate(
+			getOrCreate(scored, reference, () => new Map()),
+			output,
+			() => rougeScoresOf(reference, output)
+		);
 	return checkpoints.map((checkpoint, k) => {
 		const values = Object.fromEntries(
 			ROUGE_TYPES.map((t) => [
@@ -82,7 +106,7 @@ export function rougeSection(
 			const output = byCp[k]!.get(c.caseId);
 			if (!output) continue;
 			n++;
-			const s = rougeScores(c.reference!, output.text, opts ?? {});
+			const s = scoresOf(documentOf(c.reference!), documentOf(output.text));
 			for (const t of ROUGE_TYPES) {
 				values[t].precision.push(s[t].precision);
 				values[t].recall.push(s[t].recall);
@@ -107,10 +131,28 @@ export function rougeSection(
 	});
 }
 
+/**
+ * Word-level edit distance between each output and each of its corrected versions
+ * (wordEditDistance). Each distinct text is tokenized once, its tokens mapped to integer ids so
+ * the dynamic programme compares numbers, and each distinct (output, correction) pair is
+ * computed once.
+ */
 export function correctionSection(
 	byCp: Map<string, OutputRow>[],
 	checkpoints: readonly string[]
 ): CorrectionRow[] {
+	const vocabulary = new Map<string, number>();
+	const idOf = (token: string) => getOrCreate(vocabulary, token, () => vocabulary.size);
+	const tokens = new Map<string, Int32Array>();
+	const tokensOf = (text: string) =>
+		getOrCreate(tokens, text, () => Int32Array.from(editTokens(text), idOf));
+	const distances = new Map<string, Map<string, EditDistance>>();
+	const distanceOf = (original: string, corrected: string) =>
+		getOrCreate(
+			getOrCreate(distances, original, () => new Map()),
+			corrected,
+			() => editDistanceOf(tokensOf(original), tokensOf(corrected))
+		);
 	return checkpoints.map((checkpoint, k) => {
 		const distance: number[] = [];
 		const normalized: number[] = [];
@@ -119,7 +161,7 @@ export function correctionSection(
 			if (!o.corrected?.length) continue;
 			outputs++;
 			for (const c of o.corrected) {
-				const e = wordEditDistance(o.text, c.text);
+				const e = distanceOf(o.text, c.text);
 				distance.push(e.distance);
 				normalized.push(e.normalized);
 			}

@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { charEditDistance, editTokens, levenshtein, wordEditDistance } from './text-metrics';
+import {
+	charEditDistance,
+	editDistanceOf,
+	editTokens,
+	levenshtein,
+	wordEditDistance
+} from './text-metrics';
 
 describe('levenshtein', () => {
 	it('gives textbook distances', () => {
@@ -57,6 +63,35 @@ describe('levenshtein', () => {
 				expect(levenshtein(a, b)).toBe(naive(a, b));
 			}),
 			{ numRuns: 300 }
+		);
+	});
+
+	it('skips shared prefixes and suffixes without changing the distance, on tokens or ids', () => {
+		// The full Wagner–Fischer table, without the prefix and suffix shortcut.
+		const table = (a: string[], b: string[]): number => {
+			let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+			for (let i = 1; i <= a.length; i++) {
+				const cur = [i];
+				for (let j = 1; j <= b.length; j++) {
+					const sub = prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1);
+					cur[j] = Math.min(sub, prev[j]! + 1, cur[j - 1]! + 1);
+				}
+				prev = cur;
+			}
+			return prev[b.length]!;
+		};
+		const part = fc.array(fc.constantFrom('a', 'b', 'c'), { maxLength: 12 });
+		fc.assert(
+			fc.property(part, part, part, part, (prefix, a, b, suffix) => {
+				const x = [...prefix, ...a, ...suffix];
+				const y = [...prefix, ...b, ...suffix];
+				const ids = (xs: string[]) => Int32Array.from(xs, (t) => t.charCodeAt(0));
+				const d = table(x, y);
+				expect(levenshtein(x, y)).toBe(d);
+				expect(editDistanceOf(ids(x), ids(y))).toEqual(editDistanceOf(x, y));
+				expect(editDistanceOf(x, y).distance).toBe(d);
+			}),
+			{ numRuns: 500 }
 		);
 	});
 });

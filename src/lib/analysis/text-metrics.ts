@@ -16,24 +16,34 @@ export interface EditDistance {
 
 /**
  * Levenshtein distance between two sequences with unit costs (Levenshtein 1966; Wagner & Fischer
- * 1974 dynamic programme), in O(|a|·|b|) time and O(min(|a|, |b|)) memory.
+ * 1974 dynamic programme), in O(|a|·|b|) time and O(min(|a|, |b|)) memory. A common prefix and
+ * suffix cost nothing in any optimal alignment, so they are skipped before the programme runs.
  */
-export function levenshtein<T>(a: readonly T[], b: readonly T[]): number {
+export function levenshtein<T>(a: ArrayLike<T>, b: ArrayLike<T>): number {
 	// Iterate over the longer sequence so the row is the shorter one.
 	const [long, short] = a.length >= b.length ? [a, b] : [b, a];
-	let prev = new Uint32Array(short.length + 1);
-	let cur = new Uint32Array(short.length + 1);
-	for (let j = 0; j <= short.length; j++) prev[j] = j;
-	for (let i = 1; i <= long.length; i++) {
+	let start = 0;
+	while (start < short.length && long[start] === short[start]) start++;
+	let endLong = long.length;
+	let endShort = short.length;
+	while (endShort > start && long[endLong - 1] === short[endShort - 1]) {
+		endLong--;
+		endShort--;
+	}
+	const n = endShort - start;
+	let prev = new Uint32Array(n + 1);
+	let cur = new Uint32Array(n + 1);
+	for (let j = 0; j <= n; j++) prev[j] = j;
+	for (let i = 1; i <= endLong - start; i++) {
 		cur[0] = i;
-		const x = long[i - 1];
-		for (let j = 1; j <= short.length; j++) {
-			const substitution = prev[j - 1]! + (x === short[j - 1] ? 0 : 1);
+		const x = long[start + i - 1];
+		for (let j = 1; j <= n; j++) {
+			const substitution = prev[j - 1]! + (x === short[start + j - 1] ? 0 : 1);
 			cur[j] = Math.min(substitution, prev[j]! + 1, cur[j - 1]! + 1);
 		}
 		[prev, cur] = [cur, prev];
 	}
-	return prev[short.length]!;
+	return prev[n]!;
 }
 
 /**
@@ -47,7 +57,12 @@ export function editTokens(text: string): string[] {
 	return text.normalize('NFC').match(/[\p{L}\p{M}\p{N}]+|[^\s\p{L}\p{M}\p{N}]/gu) ?? [];
 }
 
-function summarize(a: readonly string[], b: readonly string[]): EditDistance {
+/**
+ * Levenshtein distance of two token sequences with normalized = distance / max(|a|, |b|) (0 when
+ * both are empty). Callers comparing one text many times can pass its tokens mapped to integer
+ * ids: the result is the same, only faster.
+ */
+export function editDistanceOf<T>(a: ArrayLike<T>, b: ArrayLike<T>): EditDistance {
 	const distance = levenshtein(a, b);
 	const longest = Math.max(a.length, b.length);
 	return {
@@ -63,7 +78,7 @@ function summarize(a: readonly string[], b: readonly string[]): EditDistance {
  * `editTokens`, with normalized = distance / max(#tokens). Symmetric.
  */
 export function wordEditDistance(original: string, corrected: string): EditDistance {
-	return summarize(editTokens(original), editTokens(corrected));
+	return editDistanceOf(editTokens(original), editTokens(corrected));
 }
 
 /**
@@ -72,5 +87,8 @@ export function wordEditDistance(original: string, corrected: string): EditDista
  * 25 million cell updates for two 5,000-character letters.
  */
 export function charEditDistance(original: string, corrected: string): EditDistance {
-	return summarize(Array.from(original.normalize('NFC')), Array.from(corrected.normalize('NFC')));
+	return editDistanceOf(
+		Array.from(original.normalize('NFC')),
+		Array.from(corrected.normalize('NFC'))
+	);
 }
