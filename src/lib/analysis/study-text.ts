@@ -142,7 +142,12 @@ export function correctionSection(
 	checkpoints: readonly string[]
 ): CorrectionRow[] {
 	const vocabulary = new Map<string, number>();
-	const idOf = (token: string) => getOrCreate(vocabulary, token, () => vocabulary.size);
+	// Called once per token: a plain lookup, no closure per call.
+	const idOf = (token: string) => {
+		let id = vocabulary.get(token);
+		if (id === undefined) vocabulary.set(token, (id = vocabulary.size));
+		return id;
+	};
 	const tokens = new Map<string, Int32Array>();
 	const tokensOf = (text: string) =>
 		getOrCreate(tokens, text, () => Int32Array.from(editTokens(text), idOf));
