@@ -190,3 +190,29 @@ describe('rougeDocument', () => {
 		expect(() => rougeScoresOf(rougeDocument('a'), rougeDocument('a'))).toThrow(RangeError);
 	});
 });
+
+describe('rougeL on long texts', () => {
+	it('takes the LCS of the full table, across 32-token words of the bit-parallel form', () => {
+		const lcs = (a: readonly string[], b: readonly string[]): number => {
+			let prev = new Array<number>(b.length + 1).fill(0);
+			for (let i = 1; i <= a.length; i++) {
+				const cur = [0];
+				for (let j = 1; j <= b.length; j++) {
+					cur[j] = a[i - 1] === b[j - 1] ? prev[j - 1]! + 1 : Math.max(prev[j]!, cur[j - 1]!);
+				}
+				prev = cur;
+			}
+			return prev[b.length]!;
+		};
+		const words = (max: number) =>
+			fc.array(fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f'), { minLength: 1, maxLength: max });
+		fc.assert(
+			fc.property(words(150), words(120), (ref, cand) => {
+				const s = rougeScores(ref.join(' '), cand.join(' '));
+				expect(s.rougeL.recall).toBe(lcs(ref, cand) / ref.length);
+				expect(s.rougeL.precision).toBe(lcs(ref, cand) / cand.length);
+			}),
+			{ numRuns: 300 }
+		);
+	});
+});

@@ -180,18 +180,42 @@ function lcsTable(a: Int32Array, b: Int32Array, t: Int32Array): void {
 	}
 }
 
+/**
+ * Length of a longest common subsequence by the bit-parallel algorithm of Allison & Dix (1986)
+ * in Hyyrö's (2004) form: one bit per element of `a`, V ← (V + (V & Mᵦ)) | (V & ~Mᵦ) for each
+ * element β of `b` (the addition carries across 32-bit words), LCS = zero bits of V among the
+ * |a| used.
+ */
 function lcsLength(a: Int32Array, b: Int32Array): number {
-	// Two rows suffice for the length; the full table is only needed for backtracking.
-	let prev = new Int32Array(b.length + 1);
-	let cur = new Int32Array(b.length + 1);
-	for (let i = 1; i <= a.length; i++) {
-		const x = a[i - 1]!;
-		for (let j = 1; j <= b.length; j++) {
-			cur[j] = x === b[j - 1]! ? prev[j - 1]! + 1 : Math.max(prev[j]!, cur[j - 1]!);
+	const m = a.length;
+	if (m === 0 || b.length === 0) return 0;
+	const words = (m + 31) >>> 5;
+	// match[slot·words + w]: bit r of word w set when a[32w + r] is the symbol of that slot.
+	const slots = new Map<number, number>();
+	const match: number[] = [];
+	for (let r = 0; r < m; r++) {
+		let slot = slots.get(a[r]!);
+		if (slot === undefined) {
+			slots.set(a[r]!, (slot = slots.size));
+			for (let w = 0; w < words; w++) match.push(0);
 		}
-		[prev, cur] = [cur, prev];
+		match[slot * words + (r >>> 5)]! |= 1 << (r & 31);
 	}
-	return prev[b.length]!;
+	const v = new Int32Array(words).fill(-1);
+	for (let j = 0; j < b.length; j++) {
+		const slot = slots.get(b[j]!);
+		if (slot === undefined) continue;
+		let carry = 0;
+		for (let w = 0, x = slot * words; w < words; w++, x++) {
+			const u = v[w]! & match[x]!;
+			const sum = (v[w]! >>> 0) + (u >>> 0) + carry;
+			carry = sum > 0xffffffff ? 1 : 0;
+			v[w] = sum | 0 | (v[w]! & ~u);
+		}
+	}
+	let lcs = 0;
+	for (let r = 0; r < m; r++) if (((v[r >>> 5]! >>> (r & 31)) & 1) === 0) lcs++;
+	return lcs;
 }
 
 /** ROUGE-L (sentence level): precision = LCS/|cand|, recall = LCS/|ref|; 0 if either is empty. */
