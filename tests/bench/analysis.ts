@@ -5,8 +5,14 @@
  *
  * Prints one block: a baseline measured in the same run (the cell means alone, by a plain loop
  * over the rows), the analysis with every rater pair's kappa and with a 500-pair subsample, the
- * time per section, and the ratios to the baseline. Figures only: nothing here asserts a time
- * (CONTRIBUTING.md: speed figures go in tests/bench/, never in assertions).
+ * time per section, the ratios to the baseline, and a digest of each result (equal digests:
+ * identical results). Figures only: nothing here asserts a time (CONTRIBUTING.md: speed figures
+ * go in tests/bench/, never in assertions).
+ *
+ * Before/after in one run: BENCH_BEFORE=/path/to/other/src/lib/analysis/study.ts (an older
+ * checkout, e.g. `git archive <rev> src/lib | tar -x -C /tmp/old`, with node_modules linked)
+ * times that analyzeStudy too, alternating with this one on the same data, and prints its median
+ * and whether its result is identical.
  */
 
 import { cpus, loadavg } from 'node:os';
@@ -155,6 +161,14 @@ function plainMeans(ratings: readonly RatingRow[]): number[] {
 	return Array.from(sum, (s, i) => s / count[i]!);
 }
 
+/** FNV-1a (32 bit) of the result's JSON: equal digests across changes mean identical results. */
+function digest(value: unknown): string {
+	const json = JSON.stringify(value);
+	let h = 0x811c9dc5;
+	for (let i = 0; i < json.length; i++) h = Math.imul(h ^ json.charCodeAt(i), 0x01000193);
+	return (h >>> 0).toString(16).padStart(8, '0');
+}
+
 function median(xs: readonly number[]): number {
 	const s = [...xs].sort((a, b) => a - b);
 	const m = s.length >> 1;
@@ -168,11 +182,15 @@ interface Timing {
 	result: ReturnType<typeof analyzeStudy>;
 }
 
-function timeAnalysis(data: ReturnType<typeof buildStudy>, config: AnalysisConfig): Timing {
+function timeAnalysis(
+	data: ReturnType<typeof buildStudy>,
+	config: AnalysisConfig,
+	analyze: typeof analyzeStudy = analyzeStudy
+): Timing {
 	const sections = new Map<StudySection, number>();
 	const cpuStart = process.cpuUsage();
 	const start = performance.now();
-	const result = analyzeStudy(data.ratings, data.outputs, data.cases, config, {
+	const result = analyze(data.ratings, data.outputs, data.cases, config, {
 		now: () => performance.now(),
 		onSection: (s, ms) => sections.set(s, ms)
 	});
@@ -212,9 +230,19 @@ for (let i = 0; i < RUNS + 1; i++) {
 	if (i > 0) baseline.push(performance.now() - t); // the first run warms the JIT
 }
 
+const beforePath = process.env.BENCH_BEFORE;
+const before: typeof analyzeStudy | null = beforePath
+	? ((await import(beforePath)) as { analyzeStudy: typeof analyzeStudy }).analyzeStudy
+	: null;
 const runs: Timing[] = [];
-for (let i = 0; i < RUNS; i++)
-	runs.push(timeAnalysis(data, { ...config, maxKappaPairs: KAPPA_PAIRS }));
+const beforeRuns: Timing[] = [];
+for (let i = 0; i < RUNS; i++) {
+	const subsampled = { ...config, maxKappaPairs: KAPPA_PAIRS };
+	// Alternate the order so neither version always runs on a warmer heap.
+	if (before && i % 2 === 0) beforeRuns.push(timeAnalysis(data, subsampled, before));
+	runs.push(timeAnalysis(data, subsampled));
+	if (before && i % 2 === 1) beforeRuns.push(timeAnalysis(data, subsampled, before));
+}
 const full = timeAnalysis(data, config);
 
 const baseMs = median(baseline);
@@ -236,6 +264,11 @@ const lines = [
 	`analysis    ${fmt(wall)}  wall, ${cpu.toFixed(0)} ms CPU; kappa on ${KAPPA_PAIRS} of ${pairs} rater pairs per dimension`,
 	`            ${''.padStart(9)}  median of ${RUNS}: ${runs.map((r) => r.wall.toFixed(0)).join(', ')} ms; B = 2000 bootstrap replicates`,
 	`            ${fmt(full.wall)}  wall, ${full.cpu.toFixed(0)} ms CPU; kappa on all ${pairs} pairs × ${DIMENSIONS.length} dimensions (one run)`,
+	...(before
+		? [
+				`before      ${fmt(median(beforeRuns.map((r) => r.wall)))}  wall, ${median(beforeRuns.map((r) => r.cpu)).toFixed(0)} ms CPU: BENCH_BEFORE's analyzeStudy, alternating with this one (median of ${RUNS}: ${beforeRuns.map((r) => r.wall.toFixed(0)).join(', ')} ms); result ${digest(beforeRuns[0]!.result) === digest(runs[0]!.result) ? 'identical' : 'DIFFERENT'}`
+			]
+		: []),
 	`ratio       ${(wall / baseMs).toFixed(0)}× baseline (subsampled kappa), ${(full.wall / baseMs).toFixed(0)}× (all pairs)`,
 	`sections    ${''.padStart(9)}  ${'subsampled'.padStart(10)}  ${'all pairs'.padStart(9)}`
 ];
@@ -245,6 +278,7 @@ for (const s of [...RATING_SECTIONS, ...TEXT_SECTIONS]) {
 lines.push(
 	`  = ratings         ${fmt(sum(RATING_SECTIONS, section))}  ${fmt(sum(RATING_SECTIONS, fullSection))}   (scale with raters × items)`,
 	`  = text metrics    ${fmt(sum(TEXT_SECTIONS, section))}  ${fmt(sum(TEXT_SECTIONS, fullSection))}   (scale with letters × length²)`,
+	`digest      ${digest(runs[0]!.result)} (subsampled kappa), ${digest(full.result)} (all pairs): JSON of the whole result`,
 	`check       alpha(${a0.dimension}) = ${a0.alpha?.estimate?.toFixed(3)} [${a0.alpha?.lower?.toFixed(3)}, ${a0.alpha?.upper?.toFixed(3)}], ICC block ${a0.icc?.raters} × ${a0.icc?.items}, baseline checksum ${check.toFixed(3)}`,
 	'─────────────────────────────────────────────────────────────────────────────────'
 );

@@ -4,11 +4,14 @@ import {
 	distributionSeries,
 	meansWithCi,
 	OTHER_COLUMN,
+	OUTCOME_COLORS,
+	pairwiseOutcomeSeries,
 	PALETTE,
 	paletteColor,
 	rougeSeries,
 	SCORE_PALETTE
 } from './chart-series';
+import { analyzePairwise, type PairwiseJudgement } from './pairwise-study';
 import { analyzeStudy, type CaseRow, type OutputRow, type RatingRow } from './study';
 
 const DIMENSIONS = [
@@ -171,5 +174,69 @@ describe('confusionMatrix', () => {
 			confusionMatrix(analysis, 'modality', 'base')
 		];
 		expect(JSON.parse(JSON.stringify(all))).toStrictEqual(all);
+	});
+});
+
+describe('pairwiseOutcomeSeries', () => {
+	const judgement = (
+		left: string,
+		right: string,
+		dimension: string,
+		winner: PairwiseJudgement['winner']
+	): PairwiseJudgement => ({ rater: 'r', caseId: 'c', left, right, dimension, winner });
+	const pairwise = analyzePairwise(
+		[
+			// base vs ft, accuracy: base wins 1, ties 1, loses 2 (once shown on each side).
+			judgement('base', 'ft', 'accuracy', 'left'),
+			judgement('base', 'ft', 'accuracy', 'tie'),
+			judgement('base', 'ft', 'accuracy', 'right'),
+			judgement('ft', 'base', 'accuracy', 'left'),
+			judgement('ft', 'dpo', 'clarity', 'right')
+		],
+		['base', 'ft', 'dpo'],
+		['accuracy', 'clarity']
+	);
+
+	it('stacks wins, ties and losses of the first checkpoint as percentages, with counts', () => {
+		const data = pairwiseOutcomeSeries(pairwise, { dimension: 'accuracy' });
+		expect(data.labels).toEqual(['base vs ft', 'base vs dpo', 'ft vs dpo']);
+		expect(data.cells).toEqual([
+			{ a: 'base', b: 'ft', dimension: 'accuracy' },
+			{ a: 'base', b: 'dpo', dimension: 'accuracy' },
+			{ a: 'ft', b: 'dpo', dimension: 'accuracy' }
+		]);
+		expect(data.datasets.map((d) => d.label)).toEqual(['Wins', 'Ties', 'Losses']);
+		expect(data.datasets.map((d) => d.counts[0])).toEqual([1, 1, 2]);
+		expect(data.datasets.map((d) => d.data[0])).toEqual([25, 25, 50]);
+		// Pairs without judgements are gaps, not zero-length bars.
+		expect(data.datasets.map((d) => d.data[1])).toEqual([null, null, null]);
+		expect(data.datasets.every((d) => d.stack === 'outcomes')).toBe(true);
+		expect(data.datasets.map((d) => d.backgroundColor)).toEqual([
+			OUTCOME_COLORS.win,
+			OUTCOME_COLORS.tie,
+			OUTCOME_COLORS.loss
+		]);
+	});
+
+	it('shows every pair × dimension, with dimension labels, when no dimension is given', () => {
+		const data = pairwiseOutcomeSeries(pairwise, {
+			labels: [{ key: 'accuracy', label: 'Accuracy' }]
+		});
+		expect(data.labels).toEqual([
+			'base vs ft · Accuracy',
+			'base vs ft · clarity',
+			'base vs dpo · Accuracy',
+			'base vs dpo · clarity',
+			'ft vs dpo · Accuracy',
+			'ft vs dpo · clarity'
+		]);
+		expect(data.datasets.map((d) => d.data[5])).toEqual([0, 0, 100]);
+		expect(JSON.parse(JSON.stringify(data))).toStrictEqual(data);
+	});
+
+	it('is empty for an unknown dimension', () => {
+		const data = pairwiseOutcomeSeries(pairwise, { dimension: 'nope' });
+		expect(data.labels).toEqual([]);
+		expect(data.datasets.every((d) => d.data.length === 0)).toBe(true);
 	});
 });

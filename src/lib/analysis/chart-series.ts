@@ -7,6 +7,7 @@
  * a name cannot hint at which model is the fine-tuned one.
  */
 
+import type { PairwiseAnalysis } from './pairwise-study';
 import type { ClassificationTask, StudyAnalysis } from './study';
 
 /** Okabe–Ito: orange, sky blue, bluish green, yellow, blue, vermillion, reddish purple, black. */
@@ -195,5 +196,56 @@ export function confusionMatrix(
 		rowPercent,
 		max: Math.max(0, ...counts.flat()),
 		cells: counts.flatMap((r, i) => r.map((v, j) => ({ x: columnLabels[j]!, y: labels[i]!, v })))
+	};
+}
+
+/**
+ * Colors of a pairwise outcome from the first checkpoint's side: blue for a win, vermillion for
+ * a loss (apart under every common color-vision deficiency), neutral grey for a tie.
+ */
+export const OUTCOME_COLORS = { win: '#0072B2', tie: '#999999', loss: '#D55E00' } as const;
+
+export interface PairwiseOutcomeData extends ChartData<DistributionDataset> {
+	/** The pair and dimension behind each label. */
+	cells: { a: string; b: string; dimension: string }[];
+}
+
+/**
+ * Stacked bars of a pairwise round: one bar per pair of checkpoints × dimension (only
+ * `dimension` when given), labelled "a vs b" plus the dimension's label when several dimensions
+ * are shown, and three datasets — wins, ties, losses of the first checkpoint — as percentages of
+ * the pair's judgements (null for a pair without any), with the counts for tooltips.
+ */
+export function pairwiseOutcomeSeries(
+	analysis: PairwiseAnalysis,
+	options: { dimension?: string; labels?: readonly { key: string; label: string }[] } = {}
+): PairwiseOutcomeData {
+	const labelOf = new Map(options.labels?.map((d) => [d.key, d.label]));
+	const cells = analysis.pairs.filter(
+		(c) => options.dimension === undefined || c.dimension === options.dimension
+	);
+	const outcomes = [
+		['win', 'Wins', (c: (typeof cells)[number]) => c.wins],
+		['tie', 'Ties', (c: (typeof cells)[number]) => c.ties],
+		['loss', 'Losses', (c: (typeof cells)[number]) => c.losses]
+	] as const;
+	return {
+		labels: cells.map(
+			(c) =>
+				`${c.a} vs ${c.b}` +
+				(options.dimension === undefined ? ` · ${labelOf.get(c.dimension) ?? c.dimension}` : '')
+		),
+		cells: cells.map((c) => ({ a: c.a, b: c.b, dimension: c.dimension })),
+		datasets: outcomes.map(([key, label, count]) => ({
+			label,
+			stack: 'outcomes',
+			data: cells.map((c) => {
+				const n = c.wins + c.ties + c.losses;
+				return n > 0 ? (100 * count(c)) / n : null;
+			}),
+			counts: cells.map(count),
+			backgroundColor: OUTCOME_COLORS[key],
+			borderColor: OUTCOME_COLORS[key]
+		}))
 	};
 }

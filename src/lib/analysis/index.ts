@@ -74,13 +74,21 @@ export type {
 	PairwiseCell,
 	PairwiseJudgement
 } from './pairwise-study';
-export { formatNumber, formatP, formatPercent, renderMarkdownReport } from './report';
-export type { ReportMeta } from './report';
+export {
+	formatNumber,
+	formatP,
+	formatPercent,
+	renderMarkdownReport,
+	renderPairwiseReport
+} from './report';
+export type { PairwiseReportMeta, ReportMeta } from './report';
 export {
 	confusionMatrix,
 	distributionSeries,
 	meansWithCi,
 	OTHER_COLUMN,
+	OUTCOME_COLORS,
+	pairwiseOutcomeSeries,
 	PALETTE,
 	paletteColor,
 	rougeSeries,
@@ -92,5 +100,6 @@ export type {
 	ConfusionMatrixData,
 	DistributionDataset,
 	MeanDataset,
+	PairwiseOutcomeData,
 	RougeDataset
 } from './chart-series';

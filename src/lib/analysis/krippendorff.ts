@@ -30,23 +30,41 @@ export function krippendorffAlpha(
 	if (ratings.some((row) => row.length !== units)) {
 		throw new RangeError('krippendorffAlpha: ragged rows');
 	}
-	const observed = ratings.flat().filter((v): v is number => v !== null && v !== undefined);
-	if (observed.some((v) => !Number.isFinite(v))) {
-		throw new RangeError('krippendorffAlpha: ratings must be finite numbers or null');
+	const nonFinite = () =>
+		new RangeError('krippendorffAlpha: ratings must be finite numbers or null');
+	let values: number[];
+	if (domain) values = [...domain];
+	else {
+		const seen = new Set<number>();
+		for (const row of ratings) {
+			for (const v of row) {
+				if (v === null || v === undefined) continue;
+				if (!Number.isFinite(v)) throw nonFinite();
+				seen.add(v);
+			}
+		}
+		values = [...seen].sort((a, b) => a - b);
 	}
-	const values = domain ? [...domain] : [...new Set(observed)].sort((a, b) => a - b);
 	const index = new Map(values.map((v, i) => [v, i]));
 	if (index.size !== values.length) throw new RangeError('krippendorffAlpha: duplicate domain');
 	const V = values.length;
 	const o = Array.from({ length: V }, () => new Array<number>(V).fill(0));
+	const counts = new Array<number>(V);
 	for (let u = 0; u < units; u++) {
-		const counts = new Array<number>(V).fill(0);
+		counts.fill(0);
 		let m = 0;
 		for (const row of ratings) {
 			const v = row[u];
 			if (v === null || v === undefined) continue;
 			const c = index.get(v);
-			if (c === undefined) throw new RangeError(`krippendorffAlpha: ${v} is not in the domain`);
+			if (c === undefined || !Number.isFinite(v)) {
+				// A non-finite rating anywhere is reported before an out-of-domain one.
+				if (
+					ratings.some((r) => r.some((x) => x !== null && x !== undefined && !Number.isFinite(x)))
+				)
+					throw nonFinite();
+				throw new RangeError(`krippendorffAlpha: ${v} is not in the domain`);
+			}
 			counts[c]! += 1;
 			m++;
 		}

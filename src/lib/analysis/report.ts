@@ -3,7 +3,25 @@
  * under each table so the report can be read without the code. Pure string building.
  */
 
-import type { ClassificationTask, IccRow, StudyAnalysis, Summary } from './study';
+import {
+	DASH,
+	formatCi,
+	formatNumber,
+	formatP,
+	formatPercent,
+	labeller,
+	median,
+	noteLines,
+	plural,
+	scaleText,
+	table
+} from './report-format';
+import { classificationSection, correctionSection, rougeSection } from './report-text';
+import type { IccRow, StudyAnalysis } from './study';
+
+export { formatNumber, formatP, formatPercent } from './report-format';
+export { renderPairwiseReport } from './pairwise-report';
+export type { PairwiseReportMeta } from './pairwise-report';
 
 export interface ReportMeta {
 	study: string;
@@ -11,75 +29,8 @@ export interface ReportMeta {
 	generatedAt: string;
 }
 
-/** Larger tables than this are left to the JSON export. */
-const MAX_CONFUSION_LABELS = 12;
+/** More kappa rows than this are left to the JSON export. */
 const MAX_KAPPA_ROWS = 60;
-
-const TASK_TITLES: Record<ClassificationTask, string> = {
-	modality: 'Treatment modality',
-	icd10: 'ICD-10 code',
-	icd10Category: 'ICD-10 category (3 characters)'
-};
-
-const DASH = '—';
-
-/** Fixed decimals; null → em dash; no "-0.00". */
-export function formatNumber(x: number | null | undefined, digits = 2): string {
-	if (x === null || x === undefined || !Number.isFinite(x)) return DASH;
-	const s = x.toFixed(digits);
-	return Number(s) === 0 ? (0).toFixed(digits) : s;
-}
-
-/** p-values as journals print them: "< 0.001" below 0.001, else three decimals. */
-export function formatP(p: number | null | undefined): string {
-	if (p === null || p === undefined || !Number.isFinite(p)) return DASH;
-	return p < 0.001 ? '< 0.001' : p.toFixed(3);
-}
-
-/** A proportion as a percentage with one decimal. */
-export function formatPercent(x: number | null | undefined): string {
-	return x === null || x === undefined || !Number.isFinite(x) ? DASH : `${(100 * x).toFixed(1)}%`;
-}
-
-function formatCi(
-	estimate: number | null,
-	lower: number | null,
-	upper: number | null,
-	digits = 2
-): string {
-	if (estimate === null) return DASH;
-	return `${formatNumber(estimate, digits)} [${formatNumber(lower, digits)}, ${formatNumber(upper, digits)}]`;
-}
-
-const meanSd = (m: { mean: number | null; sd: number | null }, digits = 3) =>
-	m.mean === null ? DASH : `${formatNumber(m.mean, digits)} ± ${formatNumber(m.sd, digits)}`;
-
-const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
-
-/** A Markdown table; `right` marks numeric columns for right alignment. */
-function table(headers: string[], rows: string[][], right: boolean[] = []): string {
-	const line = (xs: string[]) => `| ${xs.map(cell).join(' | ')} |`;
-	const rule = `| ${headers.map((_, i) => (right[i] ? '---:' : '---')).join(' | ')} |`;
-	return [line(headers), rule, ...rows.map(line)].join('\n');
-}
-
-function median(s: Summary, digits: number): string {
-	if (s.median === null) return DASH;
-	return `${formatNumber(s.median, digits)} (${formatNumber(s.q1, digits)}–${formatNumber(s.q3, digits)})`;
-}
-
-const plural = (n: number, word: string) =>
-	`${n.toLocaleString('en')} ${word}${n === 1 ? '' : 's'}`;
-
-/** "1–4" for consecutive integers, else the values listed. */
-function scaleText(scale: readonly number[]): string {
-	const consecutive = scale.every(
-		(v, i) => Number.isInteger(v) && (i === 0 || v === scale[i - 1]! + 1)
-	);
-	return consecutive && scale.length > 1
-		? `${scale[0]}–${scale[scale.length - 1]}`
-		: scale.join(', ');
-}
 
 function overviewSection(a: StudyAnalysis, meta: ReportMeta): string {
 	const o = a.overview;
@@ -124,8 +75,7 @@ function ratingsSection(a: StudyAnalysis): string {
 				const c = find(cp, d.key);
 				return c?.meanCi ? formatCi(c.meanCi.estimate, c.meanCi.lower, c.meanCi.upper) : DASH;
 			})
-		]),
-		[false, ...o.dimensions.map(() => true)]
+		])
 	);
 	const parts = [
 		'## Ratings',
@@ -158,8 +108,7 @@ function ratingsSection(a: StudyAnalysis): string {
 						}),
 						c ? median(c.summary, 1) : DASH
 					];
-				}),
-				[false, true, ...o.scale.map(() => true), true]
+				})
 			),
 			''
 		);
@@ -169,7 +118,7 @@ function ratingsSection(a: StudyAnalysis): string {
 
 function pairedSection(a: StudyAnalysis): string {
 	if (a.paired.length === 0) return '';
-	const label = new Map(a.overview.dimensions.map((d) => [d.key, d.label]));
+	const label = labeller(a.overview.dimensions);
 	const notes: string[] = [];
 	const rows = a.paired.flatMap((pair) =>
 		pair.tests.map((t) => {
@@ -179,10 +128,10 @@ function pairedSection(a: StudyAnalysis): string {
 					: t.alternative === 'less'
 						? `${pair.a} < ${pair.b}`
 						: `${pair.a} ≠ ${pair.b}`;
-			if (t.note) notes.push(`${pair.a} vs ${pair.b}, ${label.get(t.dimension)}: ${t.note}.`);
+			if (t.note) notes.push(`${pair.a} vs ${pair.b}, ${label(t.dimension)}: ${t.note}.`);
 			return [
 				`${pair.a} vs ${pair.b}`,
-				label.get(t.dimension) ?? t.dimension,
+				label(t.dimension),
 				h,
 				String(t.n),
 				formatNumber(t.statistic, 1),
@@ -211,7 +160,7 @@ function pairedSection(a: StudyAnalysis): string {
 				'Direction'
 			],
 			rows,
-			[false, false, false, true, true, true, true, true, true, false]
+			'lllrrrrrrl'
 		),
 		'',
 		`Wilcoxon signed-rank test on per-case ${a.overview.aggregate} scores of the cases rated ` +
@@ -219,35 +168,32 @@ function pairedSection(a: StudyAnalysis): string {
 			'approximation with continuity correction). r: matched-pairs rank-biserial correlation, ' +
 			'positive when the first checkpoint scores higher; median diff.: first − second. Holm ' +
 			'adjustment over the dimensions of each comparison.',
-		...(notes.length > 0 ? ['', ...notes.map((n) => `- ${n}`)] : [])
+		...noteLines(notes)
 	].join('\n');
 }
 
 function friedmanSection(a: StudyAnalysis): string {
 	if (a.friedman.length === 0) return '';
-	const label = new Map(a.overview.dimensions.map((d) => [d.key, d.label]));
+	const label = labeller(a.overview.dimensions);
 	const cps = a.overview.checkpoints;
-	const notes = a.friedman.flatMap((f) =>
-		f.note ? [`- ${label.get(f.dimension) ?? f.dimension}: ${f.note}.`] : []
-	);
+	const notes = a.friedman.flatMap((f) => (f.note ? [`${label(f.dimension)}: ${f.note}.`] : []));
 	return [
 		'## Friedman test',
 		'',
 		table(
 			['Dimension', 'n', 'χ²', 'df', 'p', ...cps.map((c) => `Mean rank ${c}`)],
 			a.friedman.map((f) => [
-				label.get(f.dimension) ?? f.dimension,
+				label(f.dimension),
 				String(f.n),
 				formatNumber(f.statistic, 2),
 				String(f.df),
 				formatP(f.pValue),
 				...f.meanRanks.map((m) => formatNumber(m.meanRank, 2))
-			]),
-			[false, true, true, true, true, ...cps.map(() => true)]
+			])
 		),
 		'',
 		'Across all checkpoints, on cases rated under every checkpoint (tie-corrected).',
-		...(notes.length > 0 ? ['', ...notes] : [])
+		...noteLines(notes)
 	].join('\n');
 }
 
@@ -255,7 +201,7 @@ const iccCi = (row: IccRow | undefined) => (row ? formatCi(row.value, row.lower,
 
 function agreementSection(a: StudyAnalysis): string {
 	if (a.agreement.length === 0) return '';
-	const label = new Map(a.overview.dimensions.map((d) => [d.key, d.label]));
+	const label = labeller(a.overview.dimensions);
 	const main = table(
 		[
 			'Dimension',
@@ -272,7 +218,7 @@ function agreementSection(a: StudyAnalysis): string {
 		a.agreement.map((g) => {
 			const k = g.kappa.summary;
 			return [
-				label.get(g.dimension) ?? g.dimension,
+				label(g.dimension),
 				String(g.raters),
 				String(g.items),
 				g.alpha ? formatCi(g.alpha.estimate, g.alpha.lower, g.alpha.upper) : DASH,
@@ -285,8 +231,7 @@ function agreementSection(a: StudyAnalysis): string {
 				formatPercent(g.exact.proportion),
 				formatPercent(g.withinOne.proportion)
 			];
-		}),
-		[false, true, true, true, true, true, true, true, true, true]
+		})
 	);
 	const parts = [
 		'## Inter-rater agreement',
@@ -302,7 +247,7 @@ function agreementSection(a: StudyAnalysis): string {
 	];
 	const kappaRows = a.agreement.flatMap((g) =>
 		g.kappa.pairs.map((p) => [
-			label.get(g.dimension) ?? g.dimension,
+			label(g.dimension),
 			p.raterA,
 			p.raterB,
 			String(p.n),
@@ -314,13 +259,7 @@ function agreementSection(a: StudyAnalysis): string {
 			'',
 			'### Weighted kappa per rater pair',
 			'',
-			table(['Dimension', 'Rater A', 'Rater B', 'Shared items', 'κw'], kappaRows, [
-				false,
-				false,
-				false,
-				true,
-				true
-			])
+			table(['Dimension', 'Rater A', 'Rater B', 'Shared items', 'κw'], kappaRows, 'lllrr')
 		);
 	} else if (kappaRows.length > MAX_KAPPA_ROWS) {
 		parts.push('', `Kappa for each of the ${kappaRows.length} rater pairs is in the JSON export.`);
@@ -333,13 +272,12 @@ function agreementSection(a: StudyAnalysis): string {
 			table(
 				['Dimension', 'Repeated ratings', 'Raters', 'Identical', 'κw'],
 				a.agreement.map((g) => [
-					label.get(g.dimension) ?? g.dimension,
+					label(g.dimension),
 					String(g.intraRater.pairs),
 					String(g.intraRater.raters),
 					formatPercent(g.intraRater.identical),
 					formatNumber(g.intraRater.kappa, 2)
-				]),
-				[false, true, true, true, true]
+				])
 			),
 			'',
 			'Items shown twice to the same rater: first against repeated score, quadratic-weighted ' +
@@ -347,129 +285,6 @@ function agreementSection(a: StudyAnalysis): string {
 		);
 	}
 	return parts.join('\n');
-}
-
-function rougeSection(a: StudyAnalysis): string {
-	if (!a.rouge.some((r) => r.n > 0)) return '';
-	const types = [
-		['rouge1', 'ROUGE-1'],
-		['rouge2', 'ROUGE-2'],
-		['rougeL', 'ROUGE-L'],
-		['rougeLsum', 'ROUGE-Lsum']
-	] as const;
-	const right = [false, true, ...types.map(() => true)];
-	return [
-		'## ROUGE against reference letters',
-		'',
-		'F-measure, mean ± SD:',
-		'',
-		table(
-			['Checkpoint', 'n', ...types.map(([, t]) => t)],
-			a.rouge.map((r) => [
-				r.checkpoint,
-				String(r.n),
-				...types.map(([k]) => meanSd(r.scores[k].fmeasure))
-			]),
-			right
-		),
-		'',
-		'Precision / recall, means:',
-		'',
-		table(
-			['Checkpoint', 'n', ...types.map(([, t]) => t)],
-			a.rouge.map((r) => [
-				r.checkpoint,
-				String(r.n),
-				...types.map(
-					([k]) =>
-						`${formatNumber(r.scores[k].precision.mean, 3)} / ${formatNumber(r.scores[k].recall.mean, 3)}`
-				)
-			]),
-			right
-		),
-		'',
-		'rouge_score definitions (Lin 2004); cases without a reference are skipped.'
-	].join('\n');
-}
-
-function classificationSection(a: StudyAnalysis): string {
-	const tasks = (['modality', 'icd10', 'icd10Category'] as const).filter((t) =>
-		a.classification.some((c) => c.task === t && c.n > 0)
-	);
-	if (tasks.length === 0) return '';
-	const parts = ['## Labels extracted from the letters'];
-	for (const task of tasks) {
-		const rows = a.classification.filter((c) => c.task === task);
-		parts.push(
-			'',
-			`### ${TASK_TITLES[task]}`,
-			'',
-			table(
-				['Checkpoint', 'n', 'Accuracy', 'Macro F1', 'Micro F1', 'No label'],
-				rows.map((c) => [
-					c.checkpoint,
-					String(c.n),
-					formatPercent(c.report?.accuracy),
-					formatNumber(c.report?.macro.f1, 3),
-					formatNumber(c.report?.micro.f1, 3),
-					String(c.noPrediction)
-				]),
-				[false, true, true, true, true, true]
-			)
-		);
-		const labels = rows[0]!.labels;
-		if (labels.length > MAX_CONFUSION_LABELS) {
-			parts.push('', `Confusion matrices (${labels.length} classes) are in the JSON export.`);
-			continue;
-		}
-		for (const c of rows) {
-			if (!c.report) continue;
-			const r = c.report;
-			parts.push(
-				'',
-				`**${c.checkpoint}**: rows gold, columns extracted`,
-				'',
-				table(
-					['Gold ↓ extracted →', ...labels, 'other / none'],
-					labels.map((l, i) => [
-						l,
-						...r.confusion[i]!.map(String),
-						String(r.predictedOutside[i] ?? 0)
-					]),
-					[false, ...labels.map(() => true), true]
-				)
-			);
-		}
-	}
-	parts.push(
-		'',
-		'Classes are the gold labels; a letter without an extracted label counts as "none", wrong ' +
-			'and a false negative of its true class. Macro F1: unweighted mean over classes.'
-	);
-	return parts.join('\n');
-}
-
-function correctionSection(a: StudyAnalysis): string {
-	if (!a.correctionEffort.some((c) => c.n > 0)) return '';
-	return [
-		'## Correction effort',
-		'',
-		table(
-			['Checkpoint', 'Corrections', 'Letters', 'Mean edits', 'Median (IQR)', 'Normalized mean'],
-			a.correctionEffort.map((c) => [
-				c.checkpoint,
-				String(c.n),
-				String(c.outputs),
-				formatNumber(c.distance.mean, 1),
-				median(c.distance, 1),
-				formatPercent(c.normalized.mean)
-			]),
-			[false, true, true, true, true, true]
-		),
-		'',
-		'Word-level Levenshtein distance between each letter and each expert-corrected version; ' +
-			'normalized by the longer token count.'
-	].join('\n');
 }
 
 function timeSection(a: StudyAnalysis): string {
@@ -486,8 +301,7 @@ function timeSection(a: StudyAnalysis): string {
 					? DASH
 					: `${formatNumber(t.seconds.mean, 1)} (${formatNumber(t.seconds.sd, 1)})`,
 				median(t.seconds, 1)
-			]),
-			[false, true, true, true]
+			])
 		),
 		'',
 		'One value per rater and item (first showings).'

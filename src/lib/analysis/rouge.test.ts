@@ -1,6 +1,15 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import reference from '../../../tests/fixtures/rouge-reference.json';
-import { rougeScores, rougeTokenize, type RougeTokenizer, type RougeType } from './rouge';
+import {
+	rougeDocument,
+	rougeScores,
+	rougeScoresOf,
+	rougeTokenize,
+	type RougeOptions,
+	type RougeTokenizer,
+	type RougeType
+} from './rouge';
 
 const TYPES: RougeType[] = ['rouge1', 'rouge2', 'rougeL', 'rougeLsum'];
 
@@ -116,5 +125,94 @@ describe('rougeScores', () => {
 		}
 		// The implementation follows the same arithmetic, so the doubles agree exactly.
 		expect(maxError).toBe(0);
+	});
+});
+
+describe('rougeDocument', () => {
+	const OPTIONS: RougeOptions[] = [
+		{},
+		{ stemmer: true },
+		{ tokenizer: 'unicode' },
+		{ tokenizer: 'unicode', stemmer: true }
+	];
+	// Characters whose case mapping or normalization depends on context: final sigma, dotted
+	// capital I, combining marks at line starts, sharp s.
+	const text = fc
+		.array(
+			fc.constantFrom(
+				...[
+					'Σ',
+					'σ',
+					'ς',
+					'İ',
+					'\u0307',
+					'\u0301',
+					'A',
+					'e',
+					'ß',
+					'ẞ',
+					'Ä',
+					'ing',
+					' ',
+					'\n',
+					'.',
+					'3'
+				]
+			),
+			{ maxLength: 30 }
+		)
+		.map((xs) => xs.join(''));
+
+	it("whole-text tokens are the sentences' tokens concatenated", () => {
+		fc.assert(
+			fc.property(text, (t) => {
+				for (const opts of OPTIONS) {
+					const vocabulary = new Map<string, number>();
+					const doc = rougeDocument(t, opts, vocabulary);
+					const names = [...vocabulary.keys()];
+					expect([...doc.tokens].map((id) => names[id])).toEqual(rougeTokenize(t, opts));
+				}
+			}),
+			{ numRuns: 400 }
+		);
+	});
+
+	it('scores documents sharing a vocabulary as rougeScores scores the texts', () => {
+		const vocabulary = new Map<string, number>();
+		const docs = reference.cases.map((c) => ({
+			ref: rougeDocument(c.reference, {}, vocabulary),
+			cand: rougeDocument(c.candidate, {}, vocabulary),
+			c
+		}));
+		for (const { ref, cand, c } of docs) {
+			expect(rougeScoresOf(ref, cand)).toEqual(rougeScores(c.reference, c.candidate));
+		}
+		expect(() => rougeScoresOf(rougeDocument('a'), rougeDocument('a'))).toThrow(RangeError);
+	});
+});
+
+describe('rougeL on long texts', () => {
+	it('takes the LCS of the full table, across 32-token words of the bit-parallel form', () => {
+		const lcs = (a: readonly string[], b: readonly string[]): number => {
+			let prev = new Array<number>(b.length + 1).fill(0);
+			for (let i = 1; i <= a.length; i++) {
+				const cur = [0];
+				for (let j = 1; j <= b.length; j++) {
+					cur[j] = a[i - 1] === b[j - 1] ? prev[j - 1]! + 1 : Math.max(prev[j]!, cur[j - 1]!);
+				}
+				prev = cur;
+			}
+			return prev[b.length]!;
+		};
+		const words = (max: number) =>
+			fc.array(fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f'), { minLength: 1, maxLength: max });
+		fc.assert(
+			fc.property(words(150), words(120), (ref, cand) => {
+				const s = rougeScores(ref.join(' '), cand.join(' '));
+				expect(s.rougeL.recall).toBe(lcs(ref, cand) / ref.length);
+				expect(s.rougeL.precision).toBe(lcs(ref, cand) / cand.length);
+			}),
+			{ numRuns: 300 }
+		);
 	});
 });

@@ -68,62 +68,158 @@ function fmeasure(precision: number, recall: number): number {
 
 const ZERO: RougeScore = { precision: 0, recall: 0, fmeasure: 0 };
 
-function ngramCounts(tokens: readonly string[], n: number): Map<string, number> {
-	const counts = new Map<string, number>();
-	for (let i = 0; i + n <= tokens.length; i++) {
-		// Tokens never contain a space, so joining with one is an injective n-gram key.
-		const key = tokens.slice(i, i + n).join(' ');
-		counts.set(key, (counts.get(key) ?? 0) + 1);
+/** Token → id, shared by every document compared with another (see rougeDocument). */
+export type RougeVocabulary = Map<string, number>;
+
+/** A text tokenized once for any number of ROUGE comparisons (rougeDocument). */
+export interface RougeDocument {
+	vocabulary: RougeVocabulary;
+	/** Token ids per sentence: the non-empty lines, as rouge_score splits them for rougeLsum. */
+	sentences: Int32Array[];
+	/** Every token id in order: the sentences concatenated. */
+	tokens: Int32Array;
+	/** The token ids sorted: the unigram multiset. */
+	unigrams: Int32Array;
+	/** Bigram keys first·2²⁶ + second (exact in a double), sorted: the bigram multiset. */
+	bigrams: Float64Array;
+}
+
+/** Bigram keys stay exact integers below 2⁵³ while ids stay below this. */
+const BIGRAM_BASE = 2 ** 26;
+
+/** rouge_score's sentence split for rougeLsum: on "\n" only, dropping empty lines. */
+function sentences(text: string): string[] {
+	return text.split('\n').filter((s) => s.length > 0);
+}
+
+/**
+ * `text` tokenized as rougeScores tokenizes it, with token ids from `vocabulary` (pass the same
+ * vocabulary for every document that will be compared; a fresh one by default). The whole-text
+ * tokens are the sentences' tokens concatenated: neither tokenizer lets a token or its case
+ * mapping span a line break (the tests check this against rougeTokenize of the whole text).
+ */
+export function rougeDocument(
+	text: string,
+	opts: RougeOptions = {},
+	vocabulary: RougeVocabulary = new Map()
+): RougeDocument {
+	const idOf = (token: string): number => {
+		let id = vocabulary.get(token);
+		if (id === undefined) {
+			id = vocabulary.size;
+			if (id >= BIGRAM_BASE) throw new RangeError('ROUGE vocabulary too large');
+			vocabulary.set(token, id);
+		}
+		return id;
+	};
+	const sentenceIds = sentences(text).map((s) => Int32Array.from(rougeTokenize(s, opts), idOf));
+	const tokens = new Int32Array(sentenceIds.reduce((n, s) => n + s.length, 0));
+	let offset = 0;
+	for (const s of sentenceIds) {
+		tokens.set(s, offset);
+		offset += s.length;
 	}
-	return counts;
+	const bigrams = new Float64Array(Math.max(tokens.length - 1, 0));
+	for (let i = 0; i < bigrams.length; i++) bigrams[i] = tokens[i]! * BIGRAM_BASE + tokens[i + 1]!;
+	return {
+		vocabulary,
+		sentences: sentenceIds,
+		tokens,
+		unigrams: tokens.slice().sort(),
+		bigrams: bigrams.sort()
+	};
+}
+
+/** Σ_g min(count_a(g), count_b(g)) of two sorted multisets, by one merge. */
+function clippedOverlap(a: ArrayLike<number>, b: ArrayLike<number>): number {
+	let overlap = 0;
+	for (let i = 0, j = 0; i < a.length && j < b.length;) {
+		if (a[i]! === b[j]!) {
+			overlap++;
+			i++;
+			j++;
+		} else if (a[i]! < b[j]!) i++;
+		else j++;
+	}
+	return overlap;
 }
 
 /**
  * ROUGE-N with clipped counts: overlap = Σ_g min(count_ref(g), count_cand(g));
  * precision = overlap / max(#cand n-grams, 1), recall = overlap / max(#ref n-grams, 1).
  */
-function scoreNgrams(reference: readonly string[], candidate: readonly string[], n: number) {
-	const ref = ngramCounts(reference, n);
-	const cand = ngramCounts(candidate, n);
-	let overlap = 0;
-	for (const [gram, count] of ref) overlap += Math.min(count, cand.get(gram) ?? 0);
-	const refTotal = Math.max(reference.length - n + 1, 0);
-	const candTotal = Math.max(candidate.length - n + 1, 0);
+function scoreNgrams(
+	ref: ArrayLike<number>,
+	cand: ArrayLike<number>,
+	refTotal: number,
+	candTotal: number
+): RougeScore {
+	const overlap = clippedOverlap(ref, cand);
 	const precision = overlap / Math.max(candTotal, 1);
 	const recall = overlap / Math.max(refTotal, 1);
 	return { precision, recall, fmeasure: fmeasure(precision, recall) };
 }
 
-/** (|a|+1)×(|b|+1) LCS length table, row-major in one array. */
-function lcsTable(a: readonly string[], b: readonly string[]): Int32Array {
+/**
+ * (|a|+1)×(|b|+1) LCS length table, row-major, written into `t` (reused across calls: row 0 and
+ * column 0 are zero and every other cell is written before it is read).
+ */
+function lcsTable(a: Int32Array, b: Int32Array, t: Int32Array): void {
 	const cols = b.length + 1;
-	const t = new Int32Array((a.length + 1) * cols);
+	t.fill(0, 0, cols);
 	for (let i = 1; i <= a.length; i++) {
+		const x = a[i - 1]!;
+		const row = i * cols;
+		t[row] = 0;
 		for (let j = 1; j <= b.length; j++) {
-			t[i * cols + j] =
-				a[i - 1] === b[j - 1]
-					? t[(i - 1) * cols + j - 1]! + 1
-					: Math.max(t[(i - 1) * cols + j]!, t[i * cols + j - 1]!);
+			t[row + j] =
+				x === b[j - 1]!
+					? t[row - cols + j - 1]! + 1
+					: Math.max(t[row - cols + j]!, t[row + j - 1]!);
 		}
 	}
-	return t;
 }
 
-function lcsLength(a: readonly string[], b: readonly string[]): number {
-	// Two rows suffice for the length; the full table is only needed for backtracking.
-	let prev = new Int32Array(b.length + 1);
-	let cur = new Int32Array(b.length + 1);
-	for (let i = 1; i <= a.length; i++) {
-		for (let j = 1; j <= b.length; j++) {
-			cur[j] = a[i - 1] === b[j - 1] ? prev[j - 1]! + 1 : Math.max(prev[j]!, cur[j - 1]!);
+/**
+ * Length of a longest common subsequence by the bit-parallel algorithm of Allison & Dix (1986)
+ * in Hyyrö's (2004) form: one bit per element of `a`, V ← (V + (V & Mᵦ)) | (V & ~Mᵦ) for each
+ * element β of `b` (the addition carries across 32-bit words), LCS = zero bits of V among the
+ * |a| used.
+ */
+function lcsLength(a: Int32Array, b: Int32Array): number {
+	const m = a.length;
+	if (m === 0 || b.length === 0) return 0;
+	const words = (m + 31) >>> 5;
+	// match[slot·words + w]: bit r of word w set when a[32w + r] is the symbol of that slot.
+	const slots = new Map<number, number>();
+	const match: number[] = [];
+	for (let r = 0; r < m; r++) {
+		let slot = slots.get(a[r]!);
+		if (slot === undefined) {
+			slots.set(a[r]!, (slot = slots.size));
+			for (let w = 0; w < words; w++) match.push(0);
 		}
-		[prev, cur] = [cur, prev];
+		match[slot * words + (r >>> 5)]! |= 1 << (r & 31);
 	}
-	return prev[b.length]!;
+	const v = new Int32Array(words).fill(-1);
+	for (let j = 0; j < b.length; j++) {
+		const slot = slots.get(b[j]!);
+		if (slot === undefined) continue;
+		let carry = 0;
+		for (let w = 0, x = slot * words; w < words; w++, x++) {
+			const u = v[w]! & match[x]!;
+			const sum = (v[w]! >>> 0) + (u >>> 0) + carry;
+			carry = sum > 0xffffffff ? 1 : 0;
+			v[w] = sum | 0 | (v[w]! & ~u);
+		}
+	}
+	let lcs = 0;
+	for (let r = 0; r < m; r++) if (((v[r >>> 5]! >>> (r & 31)) & 1) === 0) lcs++;
+	return lcs;
 }
 
 /** ROUGE-L (sentence level): precision = LCS/|cand|, recall = LCS/|ref|; 0 if either is empty. */
-function scoreLcs(reference: readonly string[], candidate: readonly string[]): RougeScore {
+function scoreLcs(reference: Int32Array, candidate: Int32Array): RougeScore {
 	if (reference.length === 0 || candidate.length === 0) return { ...ZERO };
 	const lcs = lcsLength(reference, candidate);
 	const precision = lcs / candidate.length;
@@ -132,54 +228,54 @@ function scoreLcs(reference: readonly string[], candidate: readonly string[]): R
 }
 
 /**
- * Indices into `ref` of one LCS with `cand`. Which LCS is picked changes ROUGE-Lsum, so the
- * backtracking must stay rouge_score's: take a match whenever the tokens are equal, otherwise
- * move left only if that cell is strictly larger than the one above.
+ * Marks in `inUnion` the indices into `ref` of one LCS with `cand`. Which LCS is picked changes
+ * ROUGE-Lsum, so the backtracking must stay rouge_score's: take a match whenever the tokens are
+ * equal, otherwise move left only if that cell is strictly larger than the one above.
  */
-function lcsIndices(ref: readonly string[], cand: readonly string[]): number[] {
-	const t = lcsTable(ref, cand);
+function markLcs(ref: Int32Array, cand: Int32Array, t: Int32Array, inUnion: Uint8Array): void {
+	lcsTable(ref, cand, t);
 	const cols = cand.length + 1;
-	const out: number[] = [];
 	let i = ref.length;
 	let j = cand.length;
 	while (i > 0 && j > 0) {
 		if (ref[i - 1] === cand[j - 1]) {
-			out.push(i - 1);
+			inUnion[i - 1] = 1;
 			i--;
 			j--;
 		} else if (t[i * cols + j - 1]! > t[(i - 1) * cols + j]!) j--;
 		else i--;
 	}
-	return out.reverse();
 }
 
-function countTokens(sentences: readonly (readonly string[])[]): Map<string, number> {
-	const counts = new Map<string, number>();
-	for (const s of sentences) for (const t of s) counts.set(t, (counts.get(t) ?? 0) + 1);
+function countTokens(tokens: Int32Array): Map<number, number> {
+	const counts = new Map<number, number>();
+	for (const t of tokens) counts.set(t, (counts.get(t) ?? 0) + 1);
 	return counts;
 }
 
 /**
  * Summary-level ROUGE-L (Lin 2004, §3.2) as ROUGE-1.5.5 and rouge_score compute it: for each
  * reference sentence, the union of its LCS index sets with every candidate sentence; each token
- * of that union is a hit only while both the reference and the candidate still have an unused
- * occurrence of it (no double counting). precision = hits/|cand tokens|, recall = hits/|ref tokens|.
+ * of that union, in sentence order, is a hit only while both the reference and the candidate
+ * still have an unused occurrence of it (no double counting). precision = hits/|cand tokens|,
+ * recall = hits/|ref tokens|.
  */
-function scoreSummaryLcs(
-	reference: readonly (readonly string[])[],
-	candidate: readonly (readonly string[])[]
-): RougeScore {
-	if (reference.length === 0 || candidate.length === 0) return { ...ZERO };
-	const m = reference.reduce((s, x) => s + x.length, 0);
-	const n = candidate.reduce((s, x) => s + x.length, 0);
+function scoreSummaryLcs(reference: RougeDocument, candidate: RougeDocument): RougeScore {
+	if (reference.sentences.length === 0 || candidate.sentences.length === 0) return { ...ZERO };
+	const m = reference.tokens.length;
+	const n = candidate.tokens.length;
 	if (m === 0 || n === 0) return { ...ZERO };
-	const refLeft = countTokens(reference);
-	const candLeft = countTokens(candidate);
+	const refLeft = countTokens(reference.tokens);
+	const candLeft = countTokens(candidate.tokens);
+	const longest = (d: RougeDocument) => d.sentences.reduce((x, s) => Math.max(x, s.length), 0);
+	const table = new Int32Array((longest(reference) + 1) * (longest(candidate) + 1));
+	const inUnion = new Uint8Array(longest(reference));
 	let hits = 0;
-	for (const r of reference) {
-		const union = new Set<number>();
-		for (const c of candidate) for (const idx of lcsIndices(r, c)) union.add(idx);
-		for (const idx of [...union].sort((x, y) => x - y)) {
+	for (const r of reference.sentences) {
+		inUnion.fill(0);
+		for (const c of candidate.sentences) markLcs(r, c, table, inUnion);
+		for (let idx = 0; idx < r.length; idx++) {
+			if (!inUnion[idx]) continue;
 			const token = r[idx]!;
 			const inCand = candLeft.get(token) ?? 0;
 			const inRef = refLeft.get(token) ?? 0;
@@ -195,9 +291,30 @@ function scoreSummaryLcs(
 	return { precision, recall, fmeasure: fmeasure(precision, recall) };
 }
 
-/** rouge_score's sentence split for rougeLsum: on "\n" only, dropping empty lines. */
-function sentences(text: string): string[] {
-	return text.split('\n').filter((s) => s.length > 0);
+/**
+ * rougeScores of two documents made by rougeDocument with the same vocabulary and options, so
+ * that a text compared many times is tokenized once.
+ */
+export function rougeScoresOf(
+	reference: RougeDocument,
+	candidate: RougeDocument
+): Record<RougeType, RougeScore> {
+	if (reference.vocabulary !== candidate.vocabulary) {
+		throw new RangeError('ROUGE documents must share one vocabulary');
+	}
+	const ref = reference.tokens;
+	const cand = candidate.tokens;
+	return {
+		rouge1: scoreNgrams(reference.unigrams, candidate.unigrams, ref.length, cand.length),
+		rouge2: scoreNgrams(
+			reference.bigrams,
+			candidate.bigrams,
+			Math.max(ref.length - 1, 0),
+			Math.max(cand.length - 1, 0)
+		),
+		rougeL: scoreLcs(ref, cand),
+		rougeLsum: scoreSummaryLcs(reference, candidate)
+	};
 }
 
 /**
@@ -215,15 +332,9 @@ export function rougeScores(
 	candidate: string,
 	opts: RougeOptions = {}
 ): Record<RougeType, RougeScore> {
-	const ref = rougeTokenize(reference, opts);
-	const cand = rougeTokenize(candidate, opts);
-	return {
-		rouge1: scoreNgrams(ref, cand, 1),
-		rouge2: scoreNgrams(ref, cand, 2),
-		rougeL: scoreLcs(ref, cand),
-		rougeLsum: scoreSummaryLcs(
-			sentences(reference).map((s) => rougeTokenize(s, opts)),
-			sentences(candidate).map((s) => rougeTokenize(s, opts))
-		)
-	};
+	const vocabulary: RougeVocabulary = new Map();
+	return rougeScoresOf(
+		rougeDocument(reference, opts, vocabulary),
+		rougeDocument(candidate, opts, vocabulary)
+	);
 }

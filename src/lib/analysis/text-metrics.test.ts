@@ -1,8 +1,28 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { charEditDistance, editTokens, levenshtein, wordEditDistance } from './text-metrics';
+import {
+	charEditDistance,
+	editDistanceOf,
+	editTokens,
+	levenshtein,
+	wordEditDistance
+} from './text-metrics';
 
 describe('levenshtein', () => {
+	// The full Wagner–Fischer table, without the bit-vector and prefix/suffix shortcuts.
+	const table = <T>(a: readonly T[], b: readonly T[]): number => {
+		let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+		for (let i = 1; i <= a.length; i++) {
+			const cur = [i];
+			for (let j = 1; j <= b.length; j++) {
+				const sub = prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1);
+				cur[j] = Math.min(sub, prev[j]! + 1, cur[j - 1]! + 1);
+			}
+			prev = cur;
+		}
+		return prev[b.length]!;
+	};
+
 	it('gives textbook distances', () => {
 		const chars = (s: string) => Array.from(s);
 		expect(levenshtein(chars('kitten'), chars('sitting'))).toBe(3);
@@ -58,6 +78,40 @@ describe('levenshtein', () => {
 			}),
 			{ numRuns: 300 }
 		);
+	});
+
+	it('skips shared prefixes and suffixes without changing the distance, on tokens or ids', () => {
+		const part = fc.array(fc.constantFrom('a', 'b', 'c'), { maxLength: 12 });
+		fc.assert(
+			fc.property(part, part, part, part, (prefix, a, b, suffix) => {
+				const x = [...prefix, ...a, ...suffix];
+				const y = [...prefix, ...b, ...suffix];
+				const ids = (xs: string[]) => Int32Array.from(xs, (t) => t.charCodeAt(0));
+				const d = table(x, y);
+				expect(levenshtein(x, y)).toBe(d);
+				expect(editDistanceOf(ids(x), ids(y))).toEqual(editDistanceOf(x, y));
+				expect(editDistanceOf(x, y).distance).toBe(d);
+			}),
+			{ numRuns: 500 }
+		);
+	});
+
+	it('agrees with the full table across 32-row blocks, on long and unequal sequences', () => {
+		const long = (max: number) =>
+			fc.array(fc.constantFrom('a', 'b', 'c', 'd', 'e'), { minLength: 0, maxLength: max });
+		fc.assert(
+			fc.property(long(160), long(100), (a, b) => {
+				expect(levenshtein(a, b)).toBe(table(a, b));
+			}),
+			{ numRuns: 400 }
+		);
+		// Exactly at block edges, and an alphabet wider than the pattern's.
+		for (const len of [31, 32, 33, 63, 64, 65, 96, 97]) {
+			const a = Array.from({ length: len }, (_, i) => (i * 7) % 5);
+			const b = Array.from({ length: len + 3 }, (_, i) => (i * 3) % 11);
+			expect(levenshtein(a, b)).toBe(table(a, b));
+			expect(levenshtein(b, a)).toBe(table(a, b));
+		}
 	});
 });
 

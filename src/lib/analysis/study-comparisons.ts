@@ -1,0 +1,204 @@
+/**
+ * Comparisons of checkpoints on per-case scores: Wilcoxon signed-rank tests per pair of
+ * checkpoints × dimension with Holm adjustment within each pair, and Friedman tests over all
+ * checkpoints.
+ */
+
+import { adjustPValues } from './adjust';
+import { describe } from './descriptive';
+import { friedman } from './friedman';
+import { expand, type Prepared } from './study-prepare';
+import { finite } from './study-summary';
+import { averageRanks, wilcoxonSignedRank, type Alternative } from './wilcoxon';
+
+export type ScoreAggregate = 'mean' | 'median';
+
+export interface Hypothesis {
+	better: string;
+	than: string;
+}
+
+export interface PairedTest {
+	dimension: string;
+	/** For x = the pair's `a`, y = its `b`. */
+	alternative: Alternative;
+	/** Cases with an aggregated score under both checkpoints. */
+	n: number;
+	/** Non-zero differences the test ranked. */
+	ranked: number;
+	/** V, the sum of the ranks of positive differences a − b. */
+	statistic: number | null;
+	z: number | null;
+	method: 'exact' | 'approx' | null;
+	pValue: number | null;
+	/** Holm-adjusted over the dimensions of this pair (the family). */
+	pHolm: number | null;
+	/** Matched-pairs rank-biserial r = (R⁺ − R⁻)/ΣR; positive when a scores higher. */
+	effectSize: number | null;
+	medianDifference: number | null;
+	meanDifference: number | null;
+	/** The checkpoint with the larger ranks (sign of r); null when r = 0 or untested. */
+	higher: string | null;
+	note: string | null;
+}
+
+export interface PairComparison {
+	a: string;
+	b: string;
+	/** Number of p-values in the Holm family (dimensions of this pair with a test). */
+	holmFamilySize: number;
+	tests: PairedTest[];
+}
+
+export interface FriedmanRow {
+	dimension: string;
+	/** Complete blocks: cases with an aggregated score under every checkpoint. */
+	n: number;
+	k: number;
+	statistic: number | null;
+	df: number;
+	pValue: number | null;
+	meanRanks: { checkpoint: string; meanRank: number | null }[];
+	note: string | null;
+}
+
+/** Per dimension, per (k, c) at k·C + c: the case's score over raters, NaN when unrated. */
+export function caseScores(
+	p: Prepared,
+	counts: Int32Array[],
+	aggregate: ScoreAggregate
+): Float64Array[] {
+	const V = p.scale.length;
+	return counts.map((cells) => {
+		const out = new Float64Array(cells.length / V).fill(Number.NaN);
+		for (let key = 0; key < out.length; key++) {
+			let sum = 0;
+			let n = 0;
+			for (let s = 0; s < V; s++) {
+				sum += cells[key * V + s]! * p.scale[s]!;
+				n += cells[key * V + s]!;
+			}
+			if (n === 0) continue;
+			out[key] = aggregate === 'median' ? describe(expand(p, cells, key * V)).median : sum / n;
+		}
+		return out;
+	});
+}
+
+function alternativeFor(hypotheses: readonly Hypothesis[], a: string, b: string): Alternative {
+	const forward = hypotheses.some((h) => h.better === a && h.than === b);
+	const backward = hypotheses.some((h) => h.better === b && h.than === a);
+	if (forward && backward) throw new RangeError(`hypotheses contradict each other on ${a}/${b}`);
+	return forward ? 'greater' : backward ? 'less' : 'two-sided';
+}
+
+/**
+ * Wilcoxon signed-rank tests for every pair of checkpoints (a before b in config order, x = a)
+ * and dimension, on per-case aggregated scores of the cases both have. Holm family: the
+ * dimensions of one pair, i.e. "does a differ from b on any dimension"; pairs are separate
+ * questions (usually one pre-registered contrast each), so p is not adjusted across pairs.
+ * All-zero differences give p = 1 (no evidence of a difference; R reports NA) and that p stays
+ * in the family, which is fixed by the design, not by the data; pairs without shared cases have
+ * no p and are not counted.
+ */
+export function pairedSection(
+	p: Prepared,
+	scores: Float64Array[],
+	hypotheses: readonly Hypothesis[]
+): PairComparison[] {
+	const C = p.cases.length;
+	const out: PairComparison[] = [];
+	p.checkpoints.forEach((a, ka) => {
+		p.checkpoints.forEach((b, kb) => {
+			if (kb <= ka) return;
+			const alternative = alternativeFor(hypotheses, a, b);
+			const tests = p.dimensions.map((dimension, d): PairedTest => {
+				const x: number[] = [];
+				const y: number[] = [];
+				for (let c = 0; c < C; c++) {
+					const xa = scores[d]![ka * C + c]!;
+					const yb = scores[d]![kb * C + c]!;
+					if (!Number.isNaN(xa) && !Number.isNaN(yb)) {
+						x.push(xa);
+						y.push(yb);
+					}
+				}
+				const base = { dimension, alternative, n: x.length, pHolm: null };
+				if (x.length === 0) {
+					return {
+						...base,
+						ranked: 0,
+						statistic: null,
+						z: null,
+						method: null,
+						pValue: null,
+						effectSize: null,
+						medianDifference: null,
+						meanDifference: null,
+						higher: null,
+						note: 'no case rated under both checkpoints'
+					};
+				}
+				const diff = describe(x.map((v, i) => v - y[i]!));
+				const w = wilcoxonSignedRank(x, y, { alternative });
+				const allZero = w.n === 0;
+				return {
+					...base,
+					ranked: w.n,
+					statistic: w.statistic,
+					z: allZero ? null : finite(w.z),
+					method: w.method,
+					pValue: allZero ? 1 : finite(w.pValue),
+					effectSize: w.effectSize,
+					medianDifference: finite(diff.median),
+					meanDifference: finite(diff.mean),
+					higher: w.effectSize > 0 ? a : w.effectSize < 0 ? b : null,
+					note: allZero ? 'all differences are zero: p set to 1' : null
+				};
+			});
+			const holm = adjustPValues(
+				tests.map((t) => t.pValue ?? Number.NaN),
+				'holm'
+			);
+			tests.forEach((t, i) => (t.pHolm = finite(holm[i])));
+			out.push({ a, b, holmFamilySize: tests.filter((t) => t.pValue !== null).length, tests });
+		});
+	});
+	return out;
+}
+
+export function friedmanSection(p: Prepared, scores: Float64Array[]): FriedmanRow[] {
+	const K = p.checkpoints.length;
+	const C = p.cases.length;
+	if (K < 3) return [];
+	return p.dimensions.map((dimension, d) => {
+		const blocks: number[][] = [];
+		for (let c = 0; c < C; c++) {
+			const row = p.checkpoints.map((_, k) => scores[d]![k * C + c]!);
+			if (row.every((v) => !Number.isNaN(v))) blocks.push(row);
+		}
+		const base = { dimension, n: blocks.length, k: K, df: K - 1 };
+		if (blocks.length === 0) {
+			return {
+				...base,
+				statistic: null,
+				pValue: null,
+				meanRanks: p.checkpoints.map((checkpoint) => ({ checkpoint, meanRank: null })),
+				note: 'no case rated under every checkpoint'
+			};
+		}
+		const result = friedman(blocks);
+		const rankSums = new Array<number>(K).fill(0);
+		for (const row of blocks) averageRanks(row).ranks.forEach((r, k) => (rankSums[k]! += r));
+		return {
+			...base,
+			statistic: finite(result.statistic),
+			pValue: finite(result.pValue),
+			meanRanks: p.checkpoints.map((checkpoint, k) => ({
+				checkpoint,
+				meanRank: rankSums[k]! / blocks.length
+			})),
+			note: Number.isNaN(result.statistic) ? 'every case scored alike under all checkpoints' : null
+		};
+	});
+}
