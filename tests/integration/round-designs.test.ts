@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
 import { CHOICES } from '../../src/lib/domain/round-options';
 import { ConflictError, ValidationError } from '../../src/lib/errors';
-import { pairwiseAnalysis, roundAnalysis } from '../../src/lib/server/analysis';
+import { pairwiseAnalysis, roundAnalysis, roundReport } from '../../src/lib/server/analysis';
 import { CLI, type RaterActor } from '../../src/lib/server/auth/actors';
 import type { Database } from '../../src/lib/server/db';
 import * as schema from '../../src/lib/server/db/schema';
@@ -273,5 +273,10 @@ describe.each(TEST_DATABASES)('round designs on $name', ({ create }) => {
 			expect([cell.a, cell.wins, cell.ties, cell.losses]).toEqual([CHECKPOINTS[0], 0, 14, 14]);
 			expect(cell.pValue).toBeCloseTo(2 * 0.5 ** 14, 12);
 		}
+		// The Markdown report of a pairwise round: the same counts, in the paper's table.
+		const report = await roundReport(db, CLI, round.id);
+		expect(report).toContain(CHECKPOINTS[1]);
+		expect(report).toMatch(/sign test/i);
+		expect(report).toContain('| 0 | 14 | 14 |');
 	});
 });

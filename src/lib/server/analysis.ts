@@ -11,6 +11,7 @@ import {
 	type DimensionAgreement,
 	type StudyAnalysis
 } from '../analysis/study';
+import { renderPairwiseReport } from '../analysis/pairwise-report';
 import { renderMarkdownReport } from '../analysis/report';
 import { ConflictError, ForbiddenError } from '../errors';
 import type { Actor } from './auth/actors';
@@ -167,10 +168,16 @@ export async function roundAnalysis(
 	return { analysis, study: study.slug, round: round.name };
 }
 
-/** The paper-style report of a round, as Markdown. */
+/** The paper-style report of a round (either kind), as Markdown. */
 export async function roundReport(db: Db, actor: Actor, roundId: string): Promise<string> {
-	const { analysis, study, round } = await roundAnalysis(db, actor, roundId);
-	return renderMarkdownReport(analysis, { study, round, generatedAt: new Date().toISOString() });
+	const result = await anyRoundAnalysis(db, actor, roundId);
+	const meta = { study: result.study, round: result.round, generatedAt: new Date().toISOString() };
+	if (result.kind === 'absolute') return renderMarkdownReport(result.analysis, meta);
+	const { form } = await roundsService.get(db, roundId);
+	return renderPairwiseReport(result.analysis, {
+		...meta,
+		dimensions: form.dimensions.map((d) => ({ key: d.key, label: d.label }))
+	});
 }
 
 /**
