@@ -11,4 +11,4 @@ rm -rf tests/.tmp/e2e
 mkdir -p tests/.tmp/e2e
 npx vite build --logLevel warn
 npx tsx tests/e2e/prepare.ts tests/.tmp/e2e
-exec node build
+exec node server.js

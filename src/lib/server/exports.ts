@@ -76,6 +76,9 @@ async function exportable(db: Db, actor: Actor, roundId: string) {
 	if (actor.type === 'rater') throw new ForbiddenError('Raters cannot export');
 	const round = await roundsService.get(db, roundId);
 	if (round.status === 'draft') throw new ConflictError(`Round "${round.name}" has not opened yet`);
+	// Statisticians take the data once the round is unblinded, not while raters may still rate.
+	if (actor.type === 'user' && actor.role === 'statistician' && round.status !== 'unblinded')
+		throw new ForbiddenError(`Round "${round.name}" is not unblinded yet`);
 	const [study] = await db
 		.select({ slug: studies.slug })
 		.from(studies)

@@ -1,5 +1,5 @@
-import { and, eq, gt } from 'drizzle-orm';
-import { ConflictError, ValidationError } from '../../errors';
+import { and, asc, count, eq, gt, sql } from 'drizzle-orm';
+import { ConflictError, ForbiddenError, ValidationError, type Issue } from '../../errors';
 import type { Actor, CoordinatorActor } from './actors';
 import * as audit from '../audit';
 import type { Db } from '../db';
@@ -8,38 +8,129 @@ import { hashPassword, verifyPassword } from './password';
 import { hashToken, newToken } from './tokens';
 
 export const SESSION_DAYS = 7;
+export const MIN_PASSWORD_LENGTH = 10;
+export const ROLES = ['coordinator', 'statistician'] as const;
+export type Role = (typeof ROLES)[number];
 
-export async function create(
-	db: Db,
-	actor: Actor,
-	input: { email: string; name: string; password: string; role?: 'coordinator' | 'statistician' }
-): Promise<CoordinatorActor> {
+/** Any advisory lock id, held while the first account is created (see createFirst). */
+const SETUP_LOCK = 7_242_001;
+
+export interface NewAccount {
+	email: string;
+	name: string;
+	password: string;
+	/** The password typed again, where a form asks for it. */
+	confirm?: string;
+	role?: Role;
+}
+
+/** Every problem of a new account at once, each naming its field. */
+function check(input: NewAccount): { email: string; name: string; role: Role } {
 	const email = input.email.trim().toLowerCase();
+	const name = input.name.trim();
+	const role = input.role ?? 'coordinator';
+	const issues: Issue[] = [];
+	if (!name) issues.push({ field: 'name', message: 'is required' });
 	if (!/^[^\s@]+@[^\s@]+$/.test(email))
-		throw new ValidationError([{ field: 'email', message: 'is not an email address' }]);
-	if (input.password.length < 10)
-		throw new ValidationError([{ field: 'password', message: 'needs at least 10 characters' }]);
+		issues.push({ field: 'email', message: 'is not an email address' });
+	if (!ROLES.includes(role))
+		issues.push({ field: 'role', message: `must be one of ${ROLES.join(', ')}` });
+	if (input.password.length < MIN_PASSWORD_LENGTH)
+		issues.push({
+			field: 'password',
+			message: `needs at least ${MIN_PASSWORD_LENGTH} characters`
+		});
+	else if (input.confirm !== undefined && input.confirm !== input.password)
+		issues.push({ field: 'confirm', message: 'does not match the password' });
+	if (issues.length) throw new ValidationError(issues, 'The account cannot be created');
+	return { email, name, role };
+}
+
+function requireCoordinator(actor: Actor): void {
+	if (actor.type === 'rater' || (actor.type === 'user' && actor.role !== 'coordinator'))
+		throw new ForbiddenError('Only coordinators manage accounts');
+}
+
+async function insert(
+	tx: Db,
+	actor: Actor | 'self',
+	values: { email: string; name: string; role: Role; passwordHash: string }
+): Promise<CoordinatorActor> {
+	const [existing] = await tx
+		.select({ id: users.id })
+		.from(users)
+		.where(eq(users.email, values.email));
+	if (existing) throw new ConflictError(`A user with the email ${values.email} exists already`);
+	const [user] = await tx.insert(users).values(values).returning();
+	const created: CoordinatorActor = {
+		type: 'user',
+		id: user!.id,
+		email: user!.email,
+		name: user!.name,
+		role: user!.role
+	};
+	await audit.record(tx, actor === 'self' ? created : actor, {
+		action: actor === 'self' ? 'user.setup' : 'user.create',
+		entity: 'user',
+		entityId: user!.id,
+		after: { email: values.email, name: values.name, role: values.role }
+	});
+	return created;
+}
+
+/** Adds an account (coordinators, and the command line). */
+export async function create(db: Db, actor: Actor, input: NewAccount): Promise<CoordinatorActor> {
+	requireCoordinator(actor);
+	const valid = check(input);
+	const passwordHash = await hashPassword(input.password);
+	return db.transaction((tx) => insert(tx, actor, { ...valid, passwordHash }));
+}
+
+/** True while no account exists: the first visitor may then create the first coordinator. */
+export async function needsSetup(db: Db): Promise<boolean> {
+	const [row] = await db.select({ n: count() }).from(users);
+	return row!.n === 0;
+}
+
+/**
+ * First-run set-up: creates the first coordinator, only while no account exists. The check and
+ * the insert run in one transaction under an advisory lock, so of two visitors racing, one
+ * wins and the other gets a ConflictError. Audited as done by the new user.
+ */
+export async function createFirst(
+	db: Db,
+	input: Omit<NewAccount, 'role'>
+): Promise<CoordinatorActor> {
+	const valid = check({ ...input, role: 'coordinator' });
 	const passwordHash = await hashPassword(input.password);
 	return db.transaction(async (tx) => {
-		const [existing] = await tx.select({ id: users.id }).from(users).where(eq(users.email, email));
-		if (existing) throw new ConflictError(`A user with the email ${email} exists already`);
-		const [user] = await tx
-			.insert(users)
-			.values({
-				email,
-				name: input.name.trim() || email,
-				role: input.role ?? 'coordinator',
-				passwordHash
-			})
-			.returning();
-		await audit.record(tx, actor, {
-			action: 'user.create',
-			entity: 'user',
-			entityId: user!.id,
-			after: { email, role: user!.role }
-		});
-		return { type: 'user', id: user!.id, email, name: user!.name, role: user!.role };
+		await tx.execute(sql`select pg_advisory_xact_lock(${SETUP_LOCK})`);
+		if (!(await needsSetup(tx)))
+			throw new ConflictError('Set-up is done already: an account exists. Sign in instead.');
+		return insert(tx, 'self', { ...valid, passwordHash });
 	});
+}
+
+export interface AccountRow {
+	id: string;
+	email: string;
+	name: string;
+	role: Role;
+	createdAt: Date;
+}
+
+export async function list(db: Db, actor: Actor): Promise<AccountRow[]> {
+	requireCoordinator(actor);
+	return db
+		.select({
+			id: users.id,
+			email: users.email,
+			name: users.name,
+			role: users.role,
+			createdAt: users.createdAt
+		})
+		.from(users)
+		.orderBy(asc(users.createdAt), asc(users.email));
 }
 
 /** Sets a new password, creating the user when missing (used by the demo and the CLI). */

@@ -1,16 +1,26 @@
 import { fail, redirect } from '@sveltejs/kit';
 import { db } from '$lib/server/app-db';
+import { attempt, limitedMessage } from '$lib/server/auth/login';
 import { SESSION_COOKIE } from '$lib/server/auth/routes';
 import * as users from '$lib/server/auth/users';
-import type { Actions } from './$types';
+import type { Actions, PageServerLoad } from './$types';
+
+export const load: PageServerLoad = async ({ url }) => ({
+	setupNeeded: await users.needsSetup(db()),
+	setupDone: url.searchParams.has('setup')
+});
 
 export const actions: Actions = {
-	default: async ({ request, cookies, url }) => {
+	default: async ({ request, cookies, url, getClientAddress }) => {
 		const form = await request.formData();
 		const email = String(form.get('email') ?? '');
-		const token = await users.signIn(db(), email, String(form.get('password') ?? ''));
-		if (!token) return fail(400, { email, error: 'Email or password is wrong.' });
-		cookies.set(SESSION_COOKIE, token, {
+		const password = String(form.get('password') ?? '');
+		const result = await attempt(db(), { email, password, ip: getClientAddress() });
+		if (result.status === 'limited')
+			return fail(429, { email, error: limitedMessage(result.minutes) });
+		if (result.status === 'wrong')
+			return fail(400, { email, error: 'Email or password is wrong.' });
+		cookies.set(SESSION_COOKIE, result.token, {
 			path: '/',
 			httpOnly: true,
 			sameSite: 'strict',
