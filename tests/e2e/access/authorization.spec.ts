@@ -17,7 +17,8 @@ const BODIES: Record<string, unknown> = {
 	'/api/rater/items/[code]/scores': { dimension: 'diagnosis', score: 3 },
 	'/api/rater/items/[code]/comments': { dimension: '', body: 'Reads well.' },
 	'/api/rater/items/[code]/correction': { body: 'Corrected letter.' },
-	'/api/rater/items/[code]/time': { seconds: 5 }
+	'/api/rater/items/[code]/time': { seconds: 5 },
+	'/api/rater/items/[code]/preferences': { dimension: 'diagnosis', choice: 'left' }
 };
 
 /** Form fields of actions that would fail on an empty form for a reason other than access. */

@@ -5,9 +5,9 @@
  *
  * Visitors: anon (nobody), a and b (raters of the same open round, each with their own link),
  * c (a rater of another open round), stat (statistician) and coord (coordinator). `[code]` is
- * always one of A's item codes. Every rater of a round rates every item (the only design the
- * round set-up offers), so A's codes are B's too and B gets them, each rater their own ratings;
- * C, whose round holds other items, gets 404. Form actions are posted empty (or as harmless as possible), so a
+ * always one of A's item codes. The open round has a balanced design with one rater per letter,
+ * so B, of the same round, holds none of A's letters and gets 404 for them, exactly as C (a
+ * rater of another round) does and as for a code that does not exist. Form actions are posted empty (or as harmless as possible), so a
  * coordinator gets the refusal of the action itself (400/409), never a change that matters.
  */
 export interface Row {
@@ -40,8 +40,15 @@ const staffCall = (stat: number, coord: number): Row => ({
 	stat,
 	coord
 });
-/** Rater pages and endpoints: 401 without a rater link; C gets 404 for A's items. */
-const raterCall = (ok: number): Row => ({ anon: 401, a: ok, b: ok, c: 404, stat: 401, coord: 401 });
+/** Rater pages and endpoints: 401 without a rater link; B and C get 404 for A's items. */
+const raterCall = (ok: number): Row => ({
+	anon: 401,
+	a: ok,
+	b: 404,
+	c: 404,
+	stat: 401,
+	coord: 401
+});
 
 export const EXPECTATIONS: Record<string, Row | Variants> = {
 	// public
@@ -54,12 +61,14 @@ export const EXPECTATIONS: Record<string, Row | Variants> = {
 	'GET /(public)/r/[token]': all(404),
 
 	// raters
-	'GET /(rater)/rate': { ...raterCall(303), c: 303 }, // each resumes at their first unfinished item
+	'GET /(rater)/rate': { ...raterCall(303), b: 303, c: 303 }, // each resumes at their first unfinished item
 	'GET /(rater)/rate/[code]': raterCall(200),
 	'PUT /api/rater/items/[code]/scores': raterCall(200),
 	'PUT /api/rater/items/[code]/comments': raterCall(200),
 	'PUT /api/rater/items/[code]/correction': raterCall(200),
 	'POST /api/rater/items/[code]/time': raterCall(200),
+	// A's item holds one letter: a choice between two is refused (400), after the access check
+	'PUT /api/rater/items/[code]/preferences': raterCall(400),
 
 	// studies: statisticians read, only coordinators act
 	'GET /(coordinator)/studies': staffPage(200, 200),
@@ -69,6 +78,17 @@ export const EXPECTATIONS: Record<string, Row | Variants> = {
 	'POST /(coordinator)/studies/[slug] ?/cancel': staffCall(403, 200), // no such job: nothing to do
 	'GET /(coordinator)/studies/[slug]/outputs/[checkpoint]': staffPage(403, 200),
 	'GET /api/coordinator/studies/[slug]/generation': staffCall(200, 200),
+	// study set-up in the browser: coordinators only; empty forms are refused by the action
+	'GET /(coordinator)/studies/new': staffPage(403, 200),
+	'POST /(coordinator)/studies/new ?/default': staffCall(403, 400),
+	'GET /(coordinator)/studies/[slug]/setup': staffPage(403, 200),
+	'POST /(coordinator)/studies/[slug]/setup ?/previewCases': staffCall(403, 400),
+	'POST /(coordinator)/studies/[slug]/setup ?/saveCases': staffCall(403, 400),
+	'POST /(coordinator)/studies/[slug]/setup ?/addManifest': staffCall(403, 400),
+	'POST /(coordinator)/studies/[slug]/setup ?/uploadOutputs': staffCall(403, 400),
+	'GET /(coordinator)/studies/[slug]/form': staffPage(403, 200),
+	'POST /(coordinator)/studies/[slug]/form ?/default': staffCall(403, 400),
+	'GET /(coordinator)/studies/[slug]/export': staffPage(403, 200),
 
 	// rounds: transitions of the unblinded round are refused (409) even to coordinators
 	'GET /(coordinator)/rounds/[id]': staffPage(200, 200),
@@ -76,6 +96,8 @@ export const EXPECTATIONS: Record<string, Row | Variants> = {
 	'POST /(coordinator)/rounds/[id] ?/lock': staffCall(403, 409),
 	'POST /(coordinator)/rounds/[id] ?/unblind': staffCall(403, 409),
 	'POST /(coordinator)/rounds/[id] ?/addRater': staffCall(403, 400),
+	'POST /(coordinator)/rounds/[id] ?/reissue': staffCall(403, 404), // no rater named
+	'POST /(coordinator)/rounds/[id] ?/revoke': staffCall(403, 404),
 	'GET /(coordinator)/rounds/[id]/analysis': {
 		unblinded: staffPage(200, 200),
 		open: staffPage(409, 409) // no analysis by checkpoint before unblinding, for anyone
@@ -84,6 +106,10 @@ export const EXPECTATIONS: Record<string, Row | Variants> = {
 		unblinded: staffPage(200, 200),
 		open: staffPage(403, 200) // statisticians take data only once a round is unblinded
 	},
+
+	// audit log: coordinators only
+	'GET /(coordinator)/audit': staffPage(403, 200),
+	'GET /(coordinator)/audit/csv': staffPage(403, 200),
 
 	// accounts
 	'GET /(coordinator)/users': staffPage(403, 200),

@@ -31,10 +31,17 @@ try {
 			checkpointNames: ['llama3-8b-instruct', 'llama3-8b-qlora-letters'],
 			seed: name
 		});
-	const open = await round('Open');
-	await rounds.transition(db, CLI, open.id, 'open');
+	// Balanced, one rater per letter: A and B share no letter, so B must get 404 for A's codes.
+	const open = await rounds.create(db, CLI, {
+		studyId,
+		name: 'Open',
+		checkpointNames: ['llama3-8b-instruct', 'llama3-8b-qlora-letters'],
+		seed: 'Open',
+		design: { kind: 'absolute', type: 'balanced', ratersPerItem: 1, repeatShare: 0 }
+	});
 	const a = await rounds.addRater(db, CLI, open.id, { name: 'Rater A' });
 	const b = await rounds.addRater(db, CLI, open.id, { name: 'Rater B' });
+	await rounds.transition(db, CLI, open.id, 'open');
 	const other = await rounds.create(db, CLI, {
 		studyId,
 		name: 'Other letters',

@@ -17,6 +17,10 @@ export async function startInBackground(
 	study: { id: string; slug: string; sourceDir: string | null },
 	checkpoint: string
 ): Promise<void> {
+	if (!checkpoint.trim())
+		throw new ValidationError([
+			{ field: 'checkpoint', message: 'choose a checkpoint to generate' }
+		]);
 	if (!study.sourceDir)
 		throw new ValidationError([
 			{
