@@ -8,10 +8,11 @@ import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeDesign, parseRoundOptions } from '../lib/domain/round-options';
-import { ValidationError } from '../lib/errors';
+import { ConflictError, ValidationError } from '../lib/errors';
 import { anyRoundAnalysis, roundReport } from '../lib/server/analysis';
 import { CLI } from '../lib/server/auth/actors';
 import * as users from '../lib/server/auth/users';
+import { readBackupHeader, restoreBackup, writeBackup } from '../lib/server/backup';
 import { readConfig } from '../lib/server/config';
 import { openDatabase, type Database } from '../lib/server/db';
 import { setUpDemo } from '../lib/server/demo';
@@ -57,17 +58,24 @@ Commands:
   make-tiny-model [--dir DIR] [--seed N]
                                        write the tiny random-weight GGUF, LoRA and manifests
   demo-setup                           import the demo study, open its round, print the links
+  backup <file> [--force]              write the whole database to one file (gzip JSON Lines;
+                                       it holds patient data); --force replaces an existing file
+  restore <file> [--force]             restore a backup into an empty database, in one
+                                       transaction; --force first empties a database with data
 
 Environment: DATABASE_URL (PostgreSQL; unset = PGlite in BLINDEVAL_DATA_DIR, default ./.data),
 ORIGIN (base URL printed in links, default http://localhost:$PORT or :3000).`;
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 
-async function withDb<T>(fn: (database: Database) => Promise<T>): Promise<T> {
+async function withDb<T>(
+	fn: (database: Database) => Promise<T>,
+	opts: { migrate?: boolean } = {}
+): Promise<T> {
 	const config = readConfig();
 	const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
 	try {
-		await database.migrate(config.migrationsDir);
+		if (opts.migrate !== false) await database.migrate(config.migrationsDir);
 		return await fn(database);
 	} finally {
 		await database.close();
@@ -263,6 +271,45 @@ const commands: Record<string, (args: string[], values: Values) => Promise<void>
 			seed: values.seed ? Number(values.seed) : undefined
 		});
 		for (const f of out) console.log(f);
+	},
+
+	// Backup reads the database as it is (no migration first): a backup taken before an upgrade
+	// holds the old state, and restores with the version that wrote it.
+	backup: ([file], values) => {
+		if (!file) throw new UsageError('backup needs a file name');
+		const config = readConfig();
+		if (!config.databaseUrl && !fs.existsSync(path.join(config.dataDir, 'PG_VERSION')))
+			throw new ConflictError(
+				`There is no database in ${config.dataDir} (set BLINDEVAL_DATA_DIR or DATABASE_URL).`
+			);
+		return withDb(
+			async ({ db, kind }) => {
+				const s = await writeBackup(db, file, {
+					overwrite: values.force === true,
+					migrationsDir: config.migrationsDir
+				});
+				console.log(
+					`Wrote ${file} (${kind}, ${s.rows} rows in ${s.tables.length} tables, ${s.bytes} bytes). It holds patient data: store it like the database.`
+				);
+			},
+			{ migrate: false }
+		);
+	},
+
+	// Restore migrates the target first (a new database is created empty), then checks that the
+	// file was written at exactly these migrations.
+	restore: async ([file], values) => {
+		if (!file) throw new UsageError('restore needs a backup file');
+		const header = await readBackupHeader(file);
+		await withDb(async ({ db, kind }) => {
+			const s = await restoreBackup(db, file, {
+				force: values.force === true,
+				migrationsDir: readConfig().migrationsDir
+			});
+			console.log(
+				`Restored ${file} into ${kind}: ${s.rows} rows in ${s.tables.length} tables (backup of ${header.createdAt}, blindeval ${header.app.version}).`
+			);
+		});
 	},
 
 	'demo-setup': () =>

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { ConflictError } from '../../errors';
 import { isAlive } from '../process-alive';
 
 /**
@@ -18,7 +19,7 @@ export function acquireDataDirLock(dataDir: string): () => void {
 			if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
 			const pid = Number(fs.readFileSync(file, 'utf8'));
 			if (Number.isInteger(pid) && pid !== process.pid && isAlive(pid)) {
-				throw new Error(
+				throw new ConflictError(
 					`The data folder ${dataDir} is in use by process ${pid} (the blindeval server?). ` +
 						'Stop it first, or set DATABASE_URL to use PostgreSQL, which allows several processes.'
 				);
