@@ -25,6 +25,9 @@ export interface E2eFixture {
 	pairwiseRater: string;
 	/** 'Balanced round' (open, one rater per letter: the two raters share no letter). */
 	balancedRaters: [string, string];
+	/** 'Leak round': its rater's overall comment on the first letter names `plantedLeak`. */
+	leakRater: string;
+	plantedLeak: string;
 }
 
 export const E2E_COORDINATOR = { email: 'e2e@blindeval.test', password: 'e2e-coordinator-pw' };

@@ -122,6 +122,12 @@ try {
 		{ kind: 'absolute', type: 'balanced', ratersPerItem: 1, repeatShare: 0 },
 		['Dr One', 'Dr Two']
 	);
+	// The blinding audit must find a leak planted here: a checkpoint name in what the rater sees.
+	const leakRound = await raterRound('Leak round');
+	const leakRater = await rounds.addRater(db, CLI, leakRound.id, { name: 'Dr Leak' });
+	const leaky = (await rating.raterFromToken(db, leakRater.token))!;
+	const leakCode = (await rating.currentRound(db, leaky))!.slots[0]!.code;
+	await rating.saveComment(db, leaky, leakCode, '', `Planted leak: ${cps[0]!.name}`);
 	const fixture: E2eFixture = {
 		roundId: round.id,
 		raterA: `/r/${a.token}`,
@@ -147,7 +153,9 @@ try {
 		sharedRaterA: `/r/${sharedRaterA.token}`,
 		sharedRaterB: `/r/${sharedRaterB.token}`,
 		pairwiseRater: pairwiseLinks[0]!,
-		balancedRaters: [balancedLinks[0]!, balancedLinks[1]!]
+		balancedRaters: [balancedLinks[0]!, balancedLinks[1]!],
+		leakRater: `/r/${leakRater.token}`,
+		plantedLeak: cps[0]!.name
 	};
 	fs.writeFileSync(path.join(out, 'fixture.json'), JSON.stringify(fixture, null, 2));
 } finally {
