@@ -146,7 +146,16 @@ export async function ensure(
 		return;
 	}
 	const passwordHash = await hashPassword(input.password);
-	await db.update(users).set({ passwordHash }).where(eq(users.id, existing.id));
+	await db.transaction(async (tx) => {
+		await tx.update(users).set({ passwordHash }).where(eq(users.id, existing.id));
+		// Never the hash: only that the password was set again.
+		await audit.record(tx, actor, {
+			action: 'user.password-reset',
+			entity: 'user',
+			entityId: existing.id,
+			after: { email, password: 'set again' }
+		});
+	});
 }
 
 /** Checks a password and opens a session; returns the cookie value, or null when wrong. */
