@@ -52,6 +52,17 @@ export async function importStudy(
 			sourceDir: def.dir
 		};
 		let [study] = await tx.select().from(studies).where(eq(studies.slug, def.slug));
+		// The study's own fields before this import, for the audit row (null when it is new).
+		const before = study
+			? {
+					name: study.name,
+					description: study.description,
+					seed: study.seed,
+					form: study.form,
+					analysis: study.analysis,
+					hash: study.definitionHash
+				}
+			: null;
 		if (!study) {
 			[study] = await tx.insert(studies).values(values).returning();
 			summary.created = true;
@@ -77,7 +88,13 @@ export async function importStudy(
 			entity: 'study',
 			entityId: studyId,
 			studyId,
+			before,
 			after: {
+				name: values.name,
+				description: values.description,
+				seed: values.seed,
+				form: values.form,
+				analysis: values.analysis,
 				hash: def.hash,
 				cases: summary.cases,
 				checkpoints: summary.checkpoints,
