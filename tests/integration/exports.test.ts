@@ -64,6 +64,10 @@ describe.each(TEST_DATABASES)('exports on $name', ({ create }) => {
 			dimension: 'diagnosis',
 			body: 'Wrong "TNM", see\nline 2'
 		});
+		// The overall comment on that item, which each of its rows carries as item_comment.
+		await database.db
+			.insert(schema.comments)
+			.values({ assignmentId: first!.id, dimension: '', body: 'Overall: fine' });
 		await database.db
 			.update(schema.assignments)
 			.set({ secondsOnItem: 42 })
@@ -97,11 +101,14 @@ describe.each(TEST_DATABASES)('exports on $name', ({ create }) => {
 		const csv = await text(database, roundId, 'wide');
 		const file = path.join(dir, 'wide.csv');
 		fs.writeFileSync(file, csv);
-		const r = runR(`d <- read.csv("${file}"); cat(nrow(d), ncol(d), sum(d$diagnosis), sep = "|")`);
+		const r = runR(
+			`d <- read.csv("${file}"); cat(nrow(d), ncol(d), sum(d$diagnosis), sum(d$item_comment == "Overall: fine"), sep = "|")`
+		);
 		const diagnosisSum = [...given]
 			.filter(([k]) => k.endsWith('/diagnosis'))
 			.reduce((a, [, v]) => a + v, 0);
-		expect(r).toBe(`${3 * 28}|${8 + 6 * 2}|${diagnosisSum}`);
+		// 8 item columns, seconds on item, 6 scores, 6 comments, the overall comment.
+		expect(r).toBe(`${3 * 28}|${8 + 1 + 6 * 2 + 1}|${diagnosisSum}|1`);
 	});
 
 	it('pages through the ratings without losing or repeating a row', async () => {

@@ -272,7 +272,7 @@ describe.each(TEST_DATABASES)('study flow on $name', ({ create }) => {
 		expect(new Set(rows.map((r) => r.rater))).toEqual(new Set(['R01']));
 		const csv = await exportsService.longCsv(database.db, CLI, round.id);
 		expect(csv.split('\r\n')[0]).toBe(
-			'study,round,rater,case_id,item_code,repeat_of,checkpoint,position,dimension,score,comment,seconds_on_item,rated_at,updated_at'
+			'study,round,rater,case_id,item_code,repeat_of,checkpoint,position,dimension,score,comment,item_comment,seconds_on_item,rated_at,updated_at'
 		);
 
 		const table = await exportsService.meanTable(database.db, CLI, round.id);

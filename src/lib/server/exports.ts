@@ -51,7 +51,13 @@ const PAIR_COLUMNS = [
 	'position'
 ] as const;
 
-const ANSWER_COLUMNS = ['comment', 'seconds_on_item', 'rated_at', 'updated_at'] as const;
+const ANSWER_COLUMNS = [
+	'comment',
+	'item_comment',
+	'seconds_on_item',
+	'rated_at',
+	'updated_at'
+] as const;
 
 export const LONG_COLUMNS = [...ITEM_COLUMNS, 'dimension', 'score', ...ANSWER_COLUMNS] as const;
 
@@ -92,6 +98,8 @@ async function exportable(db: Db, actor: Actor, roundId: string) {
  * costs the same however large the round is.
  */
 const firstShowings = alias(items, 'first_showings');
+/** The rater's overall comment on the item (dimension ''), repeated on each of its rows. */
+const overall = alias(comments, 'overall_comments');
 const rightOutputs = alias(outputs, 'right_outputs');
 const rightCheckpoints = alias(checkpoints, 'right_checkpoints');
 
@@ -117,6 +125,7 @@ function fetchPage(db: Db, roundId: string, raterId: string, from: number, to: n
 			dimension: ratings.dimension,
 			score: ratings.score,
 			comment: comments.body,
+			itemComment: overall.body,
 			createdAt: ratings.createdAt,
 			updatedAt: ratings.updatedAt
 		})
@@ -135,6 +144,7 @@ function fetchPage(db: Db, roundId: string, raterId: string, from: number, to: n
 				eq(comments.dimension, ratings.dimension)
 			)
 		)
+		.leftJoin(overall, and(eq(overall.assignmentId, assignments.id), eq(overall.dimension, '')))
 		.where(inRange(roundId, raterId, from, to))
 		.orderBy(asc(assignments.position), asc(ratings.dimension));
 }
@@ -153,6 +163,7 @@ function fetchPreferencePage(db: Db, roundId: string, raterId: string, from: num
 			dimension: preferences.dimension,
 			choice: preferences.choice,
 			comment: comments.body,
+			itemComment: overall.body,
 			createdAt: preferences.createdAt,
 			updatedAt: preferences.updatedAt
 		})
@@ -172,6 +183,7 @@ function fetchPreferencePage(db: Db, roundId: string, raterId: string, from: num
 				eq(comments.dimension, preferences.dimension)
 			)
 		)
+		.leftJoin(overall, and(eq(overall.assignmentId, assignments.id), eq(overall.dimension, '')))
 		.where(inRange(roundId, raterId, from, to))
 		.orderBy(asc(assignments.position), asc(preferences.dimension));
 }
@@ -198,6 +210,7 @@ async function* ratingPages(
 			dimension: r.dimension,
 			score: r.score,
 			comment: r.comment,
+			item_comment: r.itemComment,
 			seconds_on_item: r.seconds,
 			rated_at: r.createdAt,
 			updated_at: r.updatedAt
@@ -230,6 +243,7 @@ async function* preferencePages(
 						? r.right
 						: 'tie',
 			comment: r.comment,
+			item_comment: r.itemComment,
 			seconds_on_item: r.seconds,
 			rated_at: r.createdAt,
 			updated_at: r.updatedAt
@@ -289,7 +303,8 @@ function wideColumns(form: RatingForm, pairwise: boolean): string[] {
 		...(pairwise ? PAIR_COLUMNS : ITEM_COLUMNS),
 		'seconds_on_item',
 		...keys,
-		...keys.map((k) => `${k}_comment`)
+		...keys.map((k) => `${k}_comment`),
+		'item_comment'
 	];
 }
 
@@ -446,6 +461,11 @@ export function codebook(form: RatingForm, kind: 'absolute' | 'pairwise' = 'abso
 				]
 			: []),
 		['comment', 'string', "The rater's comment on this dimension; empty if none"],
+		[
+			'item_comment',
+			'string',
+			"The rater's overall comment on the item (the same on each of its rows); empty if none"
+		],
 		['seconds_on_item', 'integer', 'Seconds the item was open and visible, summed over visits'],
 		['rated_at', 'ISO 8601 UTC', `When the ${answer} was first given (long format)`],
 		['updated_at', 'ISO 8601 UTC', `When the ${answer} was last changed (long format)`],
