@@ -1,0 +1,237 @@
+/** Steps 2 and 3 of a design: each rater's order (stratified, case-apart) and repeated showings. */
+import { DEFAULT_MIN_REPEAT_GAP, MAX_REDRAWS, MAX_REPEAT_SHARE, groupBy, range } from './common';
+import type { DesignOptions } from '../designs';
+import { randomInt, seededRng, shuffle, type Rng } from '../random';
+
+export interface Unit {
+	caseKey: string;
+	stratum: number;
+}
+
+/**
+ * Units sorted by jittered stratified keys: within each stratum a random permutation, the j-th of
+ * m units keyed (j + u) / m. Each stratum's count among the first t units is then within about 1
+ * of its fair share t · m / n.
+ */
+export function stratified(idxs: readonly number[], units: readonly Unit[], rng: Rng): number[] {
+	const groups = groupBy(idxs, (i) => units[i]!.stratum);
+	const keyed: { i: number; key: number }[] = [];
+	for (const s of [...groups.keys()].sort((a, b) => a - b)) {
+		const g = shuffle(groups.get(s)!, rng);
+		g.forEach((i, j) => keyed.push({ i, key: (j + rng()) / g.length }));
+	}
+	return keyed.sort((a, b) => a.key - b.key).map((e) => e.i);
+}
+
+/**
+ * Draws units in the given order, skipping any whose case equals the previous unit's. A case
+ * holding more than half of what is left goes next whenever it may, which keeps a clash-free
+ * finish possible: it exists exactly when no case holds more than ⌈n / 2⌉ of the n units (the
+ * argument: with r units left and previous case p, a clash-free rest exists iff every case has at
+ * most ⌈r / 2⌉ and p at most ⌊r / 2⌋, and each step keeps that true).
+ */
+export function drawApart(sorted: readonly number[], units: readonly Unit[]): number[] {
+	const remaining = sorted.slice();
+	const left = new Map<string, number>();
+	for (const i of remaining) left.set(units[i]!.caseKey, (left.get(units[i]!.caseKey) ?? 0) + 1);
+	const out: number[] = [];
+	while (remaining.length) {
+		const prev = out.length ? units[out.at(-1)!]!.caseKey : undefined;
+		let forced: string | undefined;
+		for (const [key, n] of left) if (n * 2 > remaining.length && key !== prev) forced = key;
+		let at = remaining.findIndex((i) =>
+			forced === undefined ? units[i]!.caseKey !== prev : units[i]!.caseKey === forced
+		);
+		if (at === -1) at = 0; // unavoidable: one case holds the majority
+		const [next] = remaining.splice(at, 1);
+		out.push(next!);
+		left.set(units[next!]!.caseKey, left.get(units[next!]!.caseKey)! - 1);
+	}
+	return out;
+}
+
+export interface Showing {
+	unit: number;
+	/** Position of the first showing, for repeats. */
+	repeatOf: number | null;
+}
+
+export interface RepeatPlan {
+	share: number;
+	gap: number;
+}
+
+/**
+ * Inserts copies of round(share · n) of the base order's n units. The copies' slots are spread
+ * evenly (jittered) over the gaps from base position `gap` − 1 on, and their checkpoints follow a
+ * stratified sequence with each stratum's share of the base order (largest remainders), so the
+ * whole sequence stays position-balanced. Each slot then takes a random unused unit of its
+ * stratum (else of the strata furthest behind their quotas) that sits at least `gap` positions
+ * earlier and whose case differs from both neighbours, moving to later gaps when none fits; a copy
+ * that fits nowhere is left out and counted as short.
+ */
+export function withRepeats(
+	base: readonly number[],
+	units: readonly Unit[],
+	plan: RepeatPlan,
+	rng: Rng
+): { sequence: Showing[]; short: number } {
+	const n = base.length;
+	const wanted = Math.round(plan.share * n);
+	const firstGap = plan.gap - 1;
+	const after: number[][] = Array.from({ length: n }, () => []);
+	let placed = 0;
+	if (wanted > 0 && firstGap < n) {
+		const stratumOf = (p: number) => units[base[p]!]!.stratum;
+		const caseOf = (unit: number | undefined) =>
+			unit === undefined ? undefined : units[unit]!.caseKey;
+		const perStratum = new Map<number, number>();
+		for (let p = 0; p < n; p++)
+			perStratum.set(stratumOf(p), (perStratum.get(stratumOf(p)) ?? 0) + 1);
+		const strataIds = [...perStratum.keys()].sort((x, y) => x - y);
+		const quota = largestRemainders(
+			wanted,
+			strataIds.map((st) => perStratum.get(st)!),
+			rng
+		);
+		const labels: { stratum: number; key: number }[] = [];
+		strataIds.forEach((st, i) => {
+			for (let j = 0; j < quota[i]!; j++)
+				labels.push({ stratum: st, key: (j + rng()) / quota[i]! });
+		});
+		labels.sort((x, y) => x.key - y.key);
+		const left = new Map(strataIds.map((st, i) => [st, quota[i]!]));
+		const used = new Uint8Array(n);
+		const span = n - firstGap;
+		/** Fitting base positions for a copy after base position q, of `stratum` if possible. */
+		const optionsAt = (q: number, stratum: number): number[] => {
+			const prev = caseOf(after[q]!.at(-1) ?? base[q]);
+			const next = caseOf(base[q + 1]);
+			const fitting: number[] = [];
+			for (let p = 0; p <= q - plan.gap + 1; p++) {
+				const c = units[base[p]!]!.caseKey;
+				if (!used[p] && c !== prev && c !== next) fitting.push(p);
+			}
+			const same = fitting.filter((p) => stratumOf(p) === stratum);
+			if (same.length) return same;
+			// Else the strata most behind their quota.
+			const need = (p: number) => left.get(stratumOf(p))!;
+			const most = Math.max(...fitting.map(need));
+			return fitting.filter((p) => need(p) === most);
+		};
+		labels.forEach(({ stratum }, i) => {
+			// Later gaps have more earlier units to choose from; try them when this one has none.
+			for (let q = firstGap + Math.floor(((i + rng()) * span) / wanted); q < n; q++) {
+				const options = optionsAt(q, stratum);
+				if (!options.length) continue;
+				const p = options[randomInt(rng, options.length)]!;
+				used[p] = 1;
+				left.set(stratumOf(p), left.get(stratumOf(p))! - 1);
+				after[q]!.push(base[p]!);
+				placed++;
+				return;
+			}
+		});
+	}
+
+	const sequence: Showing[] = [];
+	const firstAt = new Map<number, number>();
+	for (let q = 0; q < n; q++) {
+		firstAt.set(base[q]!, sequence.length);
+		sequence.push({ unit: base[q]!, repeatOf: null });
+		for (const unit of after[q]!) sequence.push({ unit, repeatOf: firstAt.get(unit)! });
+	}
+	return { sequence, short: wanted - placed };
+}
+
+/** Splits `total` in proportion to `weights` (largest remainders, ties broken at random). */
+export function largestRemainders(total: number, weights: readonly number[], rng: Rng): number[] {
+	const sum = weights.reduce((x, y) => x + y, 0);
+	const exact = weights.map((w) => (total * w) / sum);
+	const out = exact.map(Math.floor);
+	const order = shuffle(range(weights.length), rng).sort(
+		(x, y) => exact[y]! - out[y]! - (exact[x]! - out[x]!)
+	);
+	const missing = total - out.reduce((x, y) => x + y, 0);
+	for (let i = 0; i < missing; i++) out[order[i]!]!++;
+	return out;
+}
+
+/** One rater's sequence: stratified, drawn apart by case, then repeats inserted. */
+export function sequenceFor(
+	idxs: readonly number[],
+	units: readonly Unit[],
+	plan: RepeatPlan,
+	rng: Rng
+): { sequence: Showing[]; short: number } {
+	const base = drawApart(stratified(idxs, units, rng), units);
+	return withRepeats(base, units, plan, rng);
+}
+
+/**
+ * Sequences for all raters, re-drawn (with a numbered seed suffix) when a rater's sequence equals
+ * an earlier rater's, which only happens for a handful of items.
+ */
+export function sequences(
+	perRater: readonly number[][],
+	raterIds: readonly string[],
+	units: readonly Unit[],
+	plan: RepeatPlan,
+	seed: string
+): { sequence: Showing[]; short: number }[] {
+	const seen = new Set<string>();
+	return perRater.map((idxs, r) => {
+		let result = sequenceFor(idxs, units, plan, seededRng(`${seed}/order/${raterIds[r]}`));
+		for (let attempt = 1; attempt <= MAX_REDRAWS; attempt++) {
+			const signature = result.sequence.map((s) => s.unit).join(',');
+			if (!seen.has(signature)) {
+				seen.add(signature);
+				break;
+			}
+			const rng = seededRng(`${seed}/order/${raterIds[r]}/${attempt}`);
+			result = sequenceFor(idxs, units, plan, rng);
+		}
+		return result;
+	});
+}
+
+export function prefixDeviation(strata: readonly number[]): number {
+	const L = strata.length;
+	const total = new Map<number, number>();
+	for (const s of strata) total.set(s, (total.get(s) ?? 0) + 1);
+	const seen = new Map<number, number>([...total.keys()].map((s) => [s, 0]));
+	let worst = 0;
+	strata.forEach((s, t) => {
+		seen.set(s, seen.get(s)! + 1);
+		for (const [key, count] of seen)
+			worst = Math.max(worst, Math.abs(count - ((t + 1) * total.get(key)!) / L));
+	});
+	return worst;
+}
+
+export function countAdjacent(sequence: readonly Showing[], units: readonly Unit[]): number {
+	let n = 0;
+	for (let i = 1; i < sequence.length; i++)
+		if (units[sequence[i]!.unit]!.caseKey === units[sequence[i - 1]!.unit]!.caseKey) n++;
+	return n;
+}
+
+export function minMax(values: readonly number[]): { min: number; max: number } {
+	return values.length
+		? { min: Math.min(...values), max: Math.max(...values) }
+		: { min: 0, max: 0 };
+}
+
+export function round6(x: number): number {
+	return Math.round(x * 1e6) / 1e6;
+}
+
+export function repeatPlan(opts: DesignOptions): RepeatPlan {
+	const share = opts.repeatShare ?? 0;
+	const gap = opts.minRepeatGap ?? DEFAULT_MIN_REPEAT_GAP;
+	if (!(share >= 0 && share <= MAX_REPEAT_SHARE))
+		throw new Error(`repeatShare must be between 0 and ${MAX_REPEAT_SHARE} (got ${share})`);
+	if (!Number.isInteger(gap) || gap < 1)
+		throw new Error(`minRepeatGap must be a whole number of at least 1 (got ${gap})`);
+	return { share, gap };
+}
