@@ -114,12 +114,21 @@ describe.each(TEST_DATABASES)('study setup in the browser on $name', ({ create }
 		expect(await rowCounts(db)).toEqual(before);
 	});
 
-	it('refuses a file over 20 MB (built here, not committed) and writes nothing', async () => {
-		const big = new Uint8Array(MAX_UPLOAD_BYTES + 10).fill(0x41);
+	it('refuses files over 20 MB, just over and 50 MB (built here, not committed), writing nothing', async () => {
 		const before = await rowCounts(db);
-		await expect(
-			setup.saveCases(db, CLI, 'lung', upload('big.csv', big), setup.digestOf(big))
-		).rejects.toThrow(/big\.csv: is 20\.0 MB; files may be at most 20\.0 MB/);
+		for (const [size, shown] of [
+			[MAX_UPLOAD_BYTES + 10, '20.0'],
+			[50 * 1024 * 1024, '50.0']
+		] as const) {
+			const big = new Uint8Array(size).fill(0x41);
+			const re = new RegExp(
+				`big\\.csv: is ${shown.replace('.', '\\.')} MB; files may be at most 20\\.0 MB`
+			);
+			expect(() => setup.previewCasesUpload(upload('big.csv', big))).toThrow(re);
+			await expect(
+				setup.saveCases(db, CLI, 'lung', upload('big.csv', big), setup.digestOf(big))
+			).rejects.toThrow(re);
+		}
 		expect(await rowCounts(db)).toEqual(before);
 	});
 
