@@ -29,6 +29,7 @@ const en = {
 
 	'ratings.title': 'Your ratings',
 	'ratings.letter': 'Letter {n}',
+	'ratings.comparison': 'Comparison {n}',
 	'ratings.scored': 'Scored',
 	'ratings.notFinished': 'Not finished',
 	'ratings.closed': 'This round is closed: your scores are shown read-only.',
@@ -155,6 +156,7 @@ const de: Messages = {
 
 	'ratings.title': 'Ihre Bewertungen',
 	'ratings.letter': 'Brief {n}',
+	'ratings.comparison': 'Vergleich {n}',
 	'ratings.scored': 'Bewertet',
 	'ratings.notFinished': 'Nicht abgeschlossen',
 	'ratings.closed':

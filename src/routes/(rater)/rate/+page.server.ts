@@ -10,6 +10,7 @@ export const load: PageServerLoad = async ({ locals, url }) => {
 		redirect(303, `/rate/${round.resumeCode}`);
 	return {
 		round: round && {
+			kind: round.kind,
 			status: round.status,
 			done: round.done,
 			total: round.total,
