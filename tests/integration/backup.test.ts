@@ -510,28 +510,38 @@ describe.each(TEST_DATABASES)('backup and restore CLI from $name', (source) => {
 			await to.drop();
 		}
 	});
+});
 
-	it.runIf(source.name === 'pglite')(
-		'fails clearly while another process holds the PGlite data folder',
-		async () => {
-			const shared = await source.createShared();
+// Only PGlite has a data folder that one process holds at a time.
+describe('backup CLI while the server holds the PGlite data folder', () => {
+	const pglite = TEST_DATABASES.find((d) => d.name === 'pglite')!;
+	let work: string;
+
+	beforeAll(() => {
+		work = fs.mkdtempSync(path.join(os.tmpdir(), 'blindeval-backup-held-'));
+	});
+	afterAll(() => {
+		if (work) fs.rmSync(work, { recursive: true, force: true });
+	});
+
+	it('fails clearly while another process holds the PGlite data folder', async () => {
+		const shared = await pglite.createShared();
+		try {
+			const held = await shared.open();
+			const file = path.join(work, 'held.gz');
 			try {
-				const held = await shared.open();
-				const file = path.join(work, 'held.gz');
-				try {
-					const r = await runCli(['backup', file], shared.env);
-					expect(r.code).toBe(1);
-					expect(r.stderr).toMatch(/in use by process \d+/);
-					expect(r.stderr).not.toMatch(/\n\s+at /);
-					expect(fs.existsSync(file)).toBe(false);
-				} finally {
-					await held.close();
-				}
 				const r = await runCli(['backup', file], shared.env);
-				expect(r.code, r.stderr).toBe(0);
+				expect(r.code).toBe(1);
+				expect(r.stderr).toMatch(/in use by process \d+/);
+				expect(r.stderr).not.toMatch(/\n\s+at /);
+				expect(fs.existsSync(file)).toBe(false);
 			} finally {
-				await shared.drop();
+				await held.close();
 			}
+			const r = await runCli(['backup', file], shared.env);
+			expect(r.code, r.stderr).toBe(0);
+		} finally {
+			await shared.drop();
 		}
-	);
+	});
 });
