@@ -48,6 +48,9 @@ test('scores given offline arrive when the network returns, exactly once', async
 	for (let d = 0; d < 3; d++) await score(first, d, d + 1);
 	await rater.saved();
 	await context.setOffline(true);
+	// The emulation is on before the next click: a save already on its way could otherwise reach
+	// the server while the browser reports it failed (the server has it; the test would not see it).
+	await page.waitForFunction(() => !navigator.onLine);
 	for (let d = 3; d < 6; d++) await score(first, d, 4);
 	await score(first, 0, 3); // changed while offline: the newest value wins
 	await expect(rater.saveState).toHaveAttribute('data-state', 'offline');
@@ -64,6 +67,9 @@ test('scores given offline arrive when the network returns, exactly once', async
 	// Offline again, and the tab is closed before the network returns: kept in storage,
 	// sent by the next page this browser opens.
 	await context.setOffline(true);
+	// The emulation is on before the next click: a save already on its way could otherwise reach
+	// the server while the browser reports it failed (the server has it; the test would not see it).
+	await page.waitForFunction(() => !navigator.onLine);
 	for (let d = 0; d < 6; d++) await score(second, d, ((d + 1) % 4) + 1);
 	await expect(rater.saveState).toHaveAttribute('data-state', 'offline');
 	expect(await rater.pendingInStorage()).toBe(6);
@@ -188,6 +194,9 @@ test('on a shared browser, unsent changes stay with the rater who made them', as
 	const code = await a.arrived();
 	const [first] = await a.dimensions();
 	await context.setOffline(true);
+	// The emulation is on before the next click: a save already on its way could otherwise reach
+	// the server while the browser reports it failed (the server has it; the test would not see it).
+	await pageA.waitForFunction(() => !navigator.onLine);
 	await a.scales.first().locator('label').nth(3).click();
 	await expect(a.saveState).toHaveAttribute('data-state', 'offline');
 	// What B's link does to the browser (it cannot be opened while offline).
