@@ -15,51 +15,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { restoreBackup, writeBackup } from '../../src/lib/server/backup';
-import { openDatabase, type Db } from '../../src/lib/server/db';
-import { rounds, studies } from '../../src/lib/server/db/schema';
-
-const form = {
-	dimensions: ['d1', 'd2', 'd3', 'd4', 'd5'].map((key) => ({
-		key,
-		label: key,
-		question: '',
-		anchors: ['1', '2', '3', '4']
-	}))
-};
-
-async function buildStudy(db: Db, slug: string, raters: number): Promise<void> {
-	const [study] = await db
-		.insert(studies)
-		.values({ slug, name: slug, seed: '1', form })
-		.returning({ id: studies.id });
-	const s = study!.id;
-	await db.execute(sql`insert into checkpoints (study_id, name, kind)
-		select ${s}, 'cp' || g, 'imported' from generate_series(1, 4) g`);
-	await db.execute(sql`insert into cases (study_id, external_id, position, source)
-		select ${s}, 'C' || g, g, ('{"diagnosis": "carcinoma ' || g || '", "tnm": "cT2 cN0 cM0"}')::json
-		from generate_series(1, 250) g`);
-	await db.execute(sql`insert into outputs (case_id, checkpoint_id, status, text, provenance)
-		select c.id, k.id, 'done', repeat('Sehr geehrte Frau Kollegin, ', 70), '{"source": "imported"}'::jsonb
-		from cases c cross join checkpoints k where c.study_id = ${s} and k.study_id = ${s}`);
-	const [round] = await db
-		.insert(rounds)
-		.values({ studyId: s, name: 'R', status: 'unblinded', seed: '1', form, design: {} })
-		.returning({ id: rounds.id });
-	const r = round!.id;
-	await db.execute(sql`insert into items (round_id, output_id, code)
-		select ${r}, o.id, upper(substr(md5(o.id::text), 1, 4) || '-' || substr(md5(o.id::text), 5, 4))
-		from outputs o join cases c on c.id = o.case_id where c.study_id = ${s}`);
-	await db.execute(sql`insert into raters (study_id, pseudonym, name, token_hash)
-		select ${s}, 'R' || lpad(g::text, 3, '0'), 'rater ' || g, md5(${slug} || g)
-		from generate_series(1, ${raters}) g`);
-	await db.execute(sql`insert into assignments (round_id, rater_id, item_id, position, completed_at)
-		select ${r}, ra.id, i.id, (row_number() over (partition by ra.id order by i.code)) - 1, now()
-		from raters ra cross join items i where ra.study_id = ${s} and i.round_id = ${r}`);
-	await db.execute(sql`insert into ratings (assignment_id, dimension, score)
-		select a.id, d, 1 + (abs(hashtext(a.id::text || d)) % 4)
-		from assignments a cross join unnest(array['d1', 'd2', 'd3', 'd4', 'd5']) d
-		where a.round_id = ${r}`);
-}
+import { buildSyntheticRound } from './synthetic-round';
+import { openDatabase } from '../../src/lib/server/db';
 
 async function measure<T>(fn: () => Promise<T>) {
 	const before = process.memoryUsage().rss;
@@ -89,7 +46,7 @@ try {
 		await database.db.execute(
 			sql.raw(`truncate table studies, audit_log, users, file_digests cascade`)
 		);
-		await buildStudy(database.db, `bench-${raters}`, raters);
+		await buildSyntheticRound(database.db, `bench-${raters}`, raters);
 		const file = path.join(work, `bench-${raters}.backup.gz`);
 		const b = await measure(() => writeBackup(database.db, file, { overwrite: true }));
 		const r = await measure(() => restoreBackup(database.db, file, { force: true }));

@@ -13,54 +13,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { sql } from 'drizzle-orm';
 import { CLI } from '../../src/lib/server/auth/actors';
+import { buildSyntheticRound } from './synthetic-round';
 import { openDatabase, type Db } from '../../src/lib/server/db';
-import { rounds, studies } from '../../src/lib/server/db/schema';
 import { exportStream } from '../../src/lib/server/exports';
-
-const DIMENSIONS = ['d1', 'd2', 'd3', 'd4', 'd5'];
-const form = {
-	dimensions: DIMENSIONS.map((key) => ({
-		key,
-		label: key,
-		question: '',
-		anchors: ['1', '2', '3', '4']
-	}))
-};
-
-async function buildRound(db: Db, slug: string, raters: number, cases: number): Promise<string> {
-	const [study] = await db
-		.insert(studies)
-		.values({ slug, name: slug, seed: '1', form })
-		.returning({ id: studies.id });
-	const s = study!.id;
-	await db.execute(sql`insert into checkpoints (study_id, name, kind)
-		select ${s}, 'cp' || g, 'imported' from generate_series(1, 4) g`);
-	await db.execute(sql`insert into cases (study_id, external_id, position, source)
-		select ${s}, 'C' || g, g, '{"diagnosis": "x"}'::json from generate_series(1, ${cases}) g`);
-	await db.execute(sql`insert into outputs (case_id, checkpoint_id, status, text)
-		select c.id, k.id, 'done', 'Dear Dr. X, …' from cases c cross join checkpoints k
-		where c.study_id = ${s} and k.study_id = ${s}`);
-	const [round] = await db
-		.insert(rounds)
-		.values({ studyId: s, name: 'R', status: 'unblinded', seed: '1', form, design: {} })
-		.returning({ id: rounds.id });
-	const r = round!.id;
-	await db.execute(sql`insert into items (round_id, output_id, code)
-		select ${r}, o.id, upper(substr(md5(o.id::text), 1, 4) || '-' || substr(md5(o.id::text), 5, 4))
-		from outputs o join cases c on c.id = o.case_id where c.study_id = ${s}`);
-	await db.execute(sql`insert into raters (study_id, pseudonym, name, token_hash)
-		select ${s}, 'R' || lpad(g::text, 3, '0'), 'rater ' || g, md5(${slug} || g) from generate_series(1, ${raters}) g`);
-	await db.execute(sql`insert into assignments (round_id, rater_id, item_id, position)
-		select ${r}, ra.id, i.id, (row_number() over (partition by ra.id order by i.code)) - 1
-		from raters ra cross join items i where ra.study_id = ${s} and i.round_id = ${r}`);
-	await db.execute(sql`insert into ratings (assignment_id, dimension, score)
-		select a.id, d, 1 + (abs(hashtext(a.id::text || d)) % 4)
-		from assignments a cross join unnest(array['d1', 'd2', 'd3', 'd4', 'd5']) d
-		where a.round_id = ${r}`);
-	return r;
-}
 
 async function measureExport(db: Db, roundId: string) {
 	const before = process.memoryUsage().rss;
@@ -100,7 +56,7 @@ try {
 		['1,000,000 ratings', 200]
 	] as const) {
 		const t0 = performance.now();
-		const roundId = await buildRound(database.db, `bench-${raters}`, raters, 250);
+		const roundId = await buildSyntheticRound(database.db, `bench-${raters}`, raters, 250);
 		const built = (performance.now() - t0) / 1000;
 		const r = await measureExport(database.db, roundId);
 		console.log(
