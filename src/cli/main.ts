@@ -164,7 +164,7 @@ const commands: Record<string, (args: string[], values: Values) => Promise<void>
 				);
 			for (const r of await rounds.listForStudy(db, study.id)) {
 				console.log(`  round "${r.name}": ${r.status}`);
-				for (const p of await rounds.progress(db, r.id))
+				for (const p of await rounds.progress(db, r))
 					console.log(`    ${p.pseudonym} ${p.name.padEnd(20)} ${p.done}/${p.total}`);
 			}
 		}),

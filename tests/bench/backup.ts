@@ -16,24 +16,9 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { restoreBackup, writeBackup } from '../../src/lib/server/backup';
 import { buildSyntheticRound } from './synthetic-round';
-import { openDatabase } from '../../src/lib/server/db';
+import { measure, mb, openBenchDatabase } from './support';
 
-async function measure<T>(fn: () => Promise<T>) {
-	const before = process.memoryUsage().rss;
-	let peak = before;
-	const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
-	const started = performance.now();
-	const result = await fn();
-	clearInterval(timer);
-	peak = Math.max(peak, process.memoryUsage().rss);
-	return { result, seconds: (performance.now() - started) / 1000, before, peak };
-}
-
-const mb = (x: number) => `${(x / 2 ** 20).toFixed(0)} MB`;
-const database = await openDatabase(
-	process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : { dataDir: 'memory://' }
-);
-await database.migrate(path.resolve('drizzle'));
+const database = await openBenchDatabase();
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'blindeval-bench-backup-'));
 console.log('blindeval backup benchmark');
 console.log(`machine   ${os.cpus().length} cores, Node ${process.version}, ${database.kind}`);

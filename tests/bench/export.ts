@@ -10,43 +10,35 @@
  * Database: embedded PGlite in memory, or PostgreSQL when DATABASE_URL is set.
  */
 import os from 'node:os';
-import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CLI } from '../../src/lib/server/auth/actors';
 import { buildSyntheticRound } from './synthetic-round';
-import { openDatabase, type Db } from '../../src/lib/server/db';
+import type { Db } from '../../src/lib/server/db';
+import { measure, mb, openBenchDatabase } from './support';
 import { exportStream } from '../../src/lib/server/exports';
 
 async function measureExport(db: Db, roundId: string) {
-	const before = process.memoryUsage().rss;
-	let peak = before;
-	const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
-	const started = performance.now();
 	let bytes = 0;
 	let lines = 0;
-	const out = await exportStream(db, CLI, roundId, 'long');
-	await pipeline(
-		Readable.from(out.chunks),
-		new Writable({
-			write(chunk: Buffer | string, _enc, done) {
-				const text = chunk.toString();
-				bytes += Buffer.byteLength(text);
-				for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lines++;
-				done();
-			}
-		})
-	);
-	clearInterval(timer);
-	peak = Math.max(peak, process.memoryUsage().rss);
-	return { seconds: (performance.now() - started) / 1000, rows: lines - 1, bytes, before, peak };
+	const { seconds, before, peak } = await measure(async () => {
+		const out = await exportStream(db, CLI, roundId, 'long');
+		await pipeline(
+			Readable.from(out.chunks),
+			new Writable({
+				write(chunk: Buffer | string, _enc, done) {
+					const text = chunk.toString();
+					bytes += Buffer.byteLength(text);
+					for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lines++;
+					done();
+				}
+			})
+		);
+	});
+	return { seconds, rows: lines - 1, bytes, before, peak };
 }
 
-const mb = (x: number) => `${(x / 2 ** 20).toFixed(0)} MB`;
-const database = await openDatabase(
-	process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : { dataDir: 'memory://' }
-);
-await database.migrate(path.resolve('drizzle'));
+const database = await openBenchDatabase();
 console.log('blindeval export benchmark');
 console.log(`machine   ${os.cpus().length} cores, Node ${process.version}, ${database.kind}`);
 console.log(`date      ${new Date().toISOString()}`);

@@ -87,7 +87,7 @@ describe.each(TEST_DATABASES)('round designs on $name', ({ create }) => {
 		await expect(rounds.addRater(db, CLI, round.id, { name: 'Late' })).rejects.toBeInstanceOf(
 			ConflictError
 		);
-		const progress = await rounds.progress(db, round.id);
+		const progress = await rounds.progress(db, round);
 		expect(progress.map((p) => p.total).sort()).toEqual(loads.slice().sort());
 	});
 
@@ -232,7 +232,7 @@ describe.each(TEST_DATABASES)('round designs on $name', ({ create }) => {
 				}
 			}
 		}
-		const progress = await rounds.progress(db, round.id);
+		const progress = await rounds.progress(db, round);
 		expect(progress.map((p) => [p.done, p.total])).toEqual([
 			[14, 14],
 			[14, 14]

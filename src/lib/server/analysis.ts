@@ -41,6 +41,9 @@ async function unblindedRound(db: Db, actor: Actor, roundId: string) {
 	return { round, study: study! };
 }
 
+/** An unblinded round and its study, read once per request. */
+type Target = Awaited<ReturnType<typeof unblindedRound>>;
+
 /**
  * A pairwise round's analysis: wins, ties and losses per pair of checkpoints and dimension, win
  * rates with Wilson intervals, exact sign tests, and Bradley–Terry strengths (analysis/pairwise-study.ts).
@@ -50,10 +53,16 @@ export async function pairwiseAnalysis(
 	actor: Actor,
 	roundId: string
 ): Promise<{ analysis: PairwiseAnalysis; study: string; round: string }> {
-	const { round, study } = await unblindedRound(db, actor, roundId);
-	if (round.kind !== 'pairwise')
-		throw new ConflictError(`Round "${round.name}" scores single letters: it has no comparisons`);
-	const rows = await pairwiseRows(db, actor, roundId);
+	const target = await unblindedRound(db, actor, roundId);
+	if (target.round.kind !== 'pairwise')
+		throw new ConflictError(
+			`Round "${target.round.name}" scores single letters: it has no comparisons`
+		);
+	return analysePairwise(db, actor, target);
+}
+
+async function analysePairwise(db: Db, actor: Actor, { round, study }: Target) {
+	const rows = await pairwiseRows(db, actor, round.id);
 	const analysis = analyzePairwise(
 		rows.map((r) => ({
 			rater: String(r.rater),
@@ -78,10 +87,13 @@ export async function anyRoundAnalysis(
 	| { kind: 'absolute'; analysis: StudyAnalysis; study: string; round: string }
 	| { kind: 'pairwise'; analysis: PairwiseAnalysis; study: string; round: string }
 > {
-	const round = await roundsService.get(db, roundId);
-	return round.kind === 'pairwise'
-		? { kind: 'pairwise', ...(await pairwiseAnalysis(db, actor, roundId)) }
-		: { kind: 'absolute', ...(await roundAnalysis(db, actor, roundId)) };
+	return analyseAny(db, actor, await unblindedRound(db, actor, roundId));
+}
+
+function analyseAny(db: Db, actor: Actor, target: Target) {
+	return target.round.kind === 'pairwise'
+		? analysePairwise(db, actor, target).then((r) => ({ kind: 'pairwise' as const, ...r }))
+		: analyseAbsolute(db, actor, target).then((r) => ({ kind: 'absolute' as const, ...r }));
 }
 
 export async function roundAnalysis(
@@ -89,7 +101,11 @@ export async function roundAnalysis(
 	actor: Actor,
 	roundId: string
 ): Promise<{ analysis: StudyAnalysis; study: string; round: string }> {
-	const { round, study } = await unblindedRound(db, actor, roundId);
+	return analyseAbsolute(db, actor, await unblindedRound(db, actor, roundId));
+}
+
+async function analyseAbsolute(db: Db, actor: Actor, { round, study }: Target) {
+	const roundId = round.id;
 	const rows = await longRows(db, actor, roundId);
 	const shown = await db
 		.select({
@@ -170,13 +186,13 @@ export async function roundAnalysis(
 
 /** The paper-style report of a round (either kind), as Markdown. */
 export async function roundReport(db: Db, actor: Actor, roundId: string): Promise<string> {
-	const result = await anyRoundAnalysis(db, actor, roundId);
+	const target = await unblindedRound(db, actor, roundId);
+	const result = await analyseAny(db, actor, target);
 	const meta = { study: result.study, round: result.round, generatedAt: new Date().toISOString() };
 	if (result.kind === 'absolute') return renderMarkdownReport(result.analysis, meta);
-	const { form } = await roundsService.get(db, roundId);
 	return renderPairwiseReport(result.analysis, {
 		...meta,
-		dimensions: form.dimensions.map((d) => ({ key: d.key, label: d.label }))
+		dimensions: target.round.form.dimensions.map((d) => ({ key: d.key, label: d.label }))
 	});
 }
 

@@ -18,7 +18,7 @@ import {
 	type DesignSpec,
 	type PairwiseReport
 } from '../domain/designs';
-import type { RoundDesignOptions } from '../domain/round-options';
+import { DEFAULT_DESIGN, type RoundDesignOptions } from '../domain/round-options';
 import { ValidationError } from '../errors';
 import type { Db } from './db';
 import { assignments, cases, checkpoints, items, outputs, rounds } from './db/schema';
@@ -33,11 +33,16 @@ export interface StoredDesign extends RoundDesignOptions {
 /** Rows per INSERT: well under PostgreSQL's 65,535 parameters. */
 const BATCH = 1000;
 
-async function insertBatched<T>(rows: T[], insert: (batch: T[]) => Promise<unknown>) {
+export async function insertBatched<T>(rows: T[], insert: (batch: T[]) => Promise<unknown>) {
 	for (let i = 0; i < rows.length; i += BATCH) await insert(rows.slice(i, i + BATCH));
 }
 
-export function specOf(design: StoredDesign): DesignSpec {
+/** The design a round was created with (rounds created before designs existed: fully crossed). */
+export function designOf(round: typeof rounds.$inferSelect): StoredDesign {
+	return { ...DEFAULT_DESIGN, checkpoints: [], ...(round.design as Partial<StoredDesign>) };
+}
+
+function specOf(design: StoredDesign): DesignSpec {
 	return design.type === 'balanced'
 		? { type: 'balanced', ratersPerItem: design.ratersPerItem ?? 1 }
 		: { type: 'fully-crossed' };
@@ -45,7 +50,8 @@ export function specOf(design: StoredDesign): DesignSpec {
 
 /**
  * Builds and writes the assignments of `raterIds` in `round` (a single-item or pairwise round).
- * Returns the design's report (balance figures) for the round's record.
+ * Returns the design's report (balance figures) for the round's record, and how many
+ * assignments were written.
  *
  * @throws ValidationError when the design cannot be built (e.g. fewer raters than k per item).
  */
@@ -54,9 +60,9 @@ export async function assignRaters(
 	round: typeof rounds.$inferSelect,
 	studySeed: string,
 	raterIds: string[]
-): Promise<DesignReport | PairwiseReport | null> {
+): Promise<{ report: DesignReport | PairwiseReport; assigned: number } | null> {
 	if (!raterIds.length) return null;
-	const design = round.design as unknown as StoredDesign;
+	const design = designOf(round);
 	const seed = `${studySeed}/${round.seed}`;
 	const raters = raterIds.map((id) => ({ id }));
 	try {
@@ -75,7 +81,7 @@ async function assignAbsolute(
 	design: StoredDesign,
 	seed: string,
 	raters: { id: string }[]
-): Promise<DesignReport> {
+): Promise<{ report: DesignReport; assigned: number }> {
 	const rows = await tx
 		.select({
 			id: items.id,
@@ -109,7 +115,7 @@ async function assignAbsolute(
 	});
 	await insertBatched(newItems, (b) => tx.insert(items).values(b));
 	await insertBatched(values, (b) => tx.insert(assignments).values(b));
-	return report;
+	return { report, assigned: values.length };
 }
 
 async function assignPairwise(
@@ -118,7 +124,7 @@ async function assignPairwise(
 	design: StoredDesign,
 	seed: string,
 	raters: { id: string }[]
-): Promise<PairwiseReport> {
+): Promise<{ report: PairwiseReport; assigned: number }> {
 	const outs: DesignItem[] = await tx
 		.select({ id: outputs.id, caseKey: outputs.caseId, checkpointKey: outputs.checkpointId })
 		.from(outputs)
@@ -147,5 +153,5 @@ async function assignPairwise(
 	});
 	await insertBatched(newItems, (b) => tx.insert(items).values(b));
 	await insertBatched(values, (b) => tx.insert(assignments).values(b));
-	return report;
+	return { report, assigned: values.length };
 }

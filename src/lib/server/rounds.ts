@@ -5,7 +5,7 @@
 import { and, asc, count, eq, inArray, isNull, notExists, sql } from 'drizzle-orm';
 import { DEFAULT_DESIGN, describeDesign, type RoundDesignOptions } from '../domain/round-options';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
-import { assignRaters, type StoredDesign } from './assign';
+import { assignRaters, designOf, insertBatched, type StoredDesign } from './assign';
 import type { Actor } from './auth/actors';
 import { hashToken, newToken } from './auth/tokens';
 import * as audit from './audit';
@@ -25,7 +25,7 @@ import {
 } from './db/schema';
 import { newItemCode } from './item-codes';
 
-export { newItemCode };
+export { designOf };
 
 export type Round = typeof rounds.$inferSelect;
 export type RoundStatus = Round['status'];
@@ -58,11 +58,6 @@ export async function get(db: Db, roundId: string): Promise<Round> {
 
 export async function listForStudy(db: Db, studyId: string): Promise<Round[]> {
 	return db.select().from(rounds).where(eq(rounds.studyId, studyId)).orderBy(asc(rounds.createdAt));
-}
-
-/** The design a round was created with (rounds created before designs existed: fully crossed). */
-export function designOf(round: Round): StoredDesign {
-	return { ...DEFAULT_DESIGN, checkpoints: [], ...(round.design as Partial<StoredDesign>) };
 }
 
 /**
@@ -149,8 +144,7 @@ export async function create(
 			options.kind === 'absolute'
 				? outs.map((o) => ({ roundId: round!.id, outputId: o.id, code: newItemCode() }))
 				: [];
-		for (let i = 0; i < itemRows.length; i += 1000)
-			await tx.insert(items).values(itemRows.slice(i, i + 1000));
+		await insertBatched(itemRows, (b) => tx.insert(items).values(b));
 		await audit.record(tx, actor, {
 			action: 'round.create',
 			entity: 'round',
@@ -245,12 +239,13 @@ async function assignAtOpening(tx: Db, round: Round) {
 			}
 		]);
 	const [study] = await tx.select().from(studies).where(eq(studies.id, round.studyId));
-	return assignRaters(
+	const built = await assignRaters(
 		tx,
 		round,
 		study!.seed,
 		members.map((m) => m.raterId)
 	);
+	return built?.report;
 }
 
 export interface NewRater {
@@ -307,11 +302,10 @@ export async function addRater(
 		await tx.insert(roundRaters).values({ roundId, raterId: rater!.id });
 		// Shuffled, each checkpoint spread evenly over the positions, and no two letters of the
 		// same case next to each other (designs.ts, property-tested).
-		if (round.status === 'open') await assignRaters(tx, round, study!.seed, [rater!.id]);
-		const [{ n: assigned }] = (await tx
-			.select({ n: count() })
-			.from(assignments)
-			.where(eq(assignments.raterId, rater!.id))) as [{ n: number }];
+		const assigned =
+			round.status === 'open'
+				? ((await assignRaters(tx, round, study!.seed, [rater!.id]))?.assigned ?? 0)
+				: 0;
 		await audit.record(tx, actor, {
 			action: 'rater.add',
 			entity: 'rater',
@@ -381,8 +375,9 @@ function answered(db: Db, round: Round) {
  * score (a choice, in pairwise rounds). Shows no checkpoint identity, so it is safe before
  * unblinding. Raters of a draft round are listed with nothing assigned yet.
  */
-export async function progress(db: Db, roundId: string): Promise<RaterProgress[]> {
-	const { scored, done } = answered(db, await get(db, roundId));
+export async function progress(db: Db, round: Round): Promise<RaterProgress[]> {
+	const roundId = round.id;
+	const { scored, done } = answered(db, round);
 	return db
 		.select({
 			raterId: raters.id,
@@ -441,8 +436,9 @@ export interface ItemProgress {
  * each one rater's). Checkpoint-free, so safe before unblinding; ordered by case and code, never
  * by anything that follows the checkpoint.
  */
-export async function itemProgress(db: Db, roundId: string): Promise<ItemProgress[]> {
-	const { scored, done } = answered(db, await get(db, roundId));
+export async function itemProgress(db: Db, round: Round): Promise<ItemProgress[]> {
+	const roundId = round.id;
+	const { scored, done } = answered(db, round);
 	return db
 		.select({
 			code: items.code,

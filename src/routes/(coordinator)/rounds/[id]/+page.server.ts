@@ -21,8 +21,8 @@ export const load: PageServerLoad = async ({ params, locals }) => {
 				seed: round.seed
 			},
 			design: { description: describeDesign(design), report: design.report ?? null },
-			progress: await rounds.progress(db(), round.id),
-			items: await rounds.itemProgress(db(), round.id),
+			progress: await rounds.progress(db(), round),
+			items: await rounds.itemProgress(db(), round),
 			agreement:
 				(round.status === 'open' || round.status === 'locked') && round.kind === 'absolute'
 					? await blindedAgreement(db(), locals.coordinator!, round.id)
