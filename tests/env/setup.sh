@@ -18,11 +18,24 @@ if [ ! -x /usr/bin/chromium ]; then
 	apt_install chromium
 fi
 
-# R and pandas load the CSV exports in the export tests, as a statistician would.
-if [ ! -x /usr/bin/Rscript ] || ! /usr/bin/python3 -c 'import pandas' 2>/dev/null; then
-	echo "setup: installing R and pandas (for the export loading tests)"
-	apt_install r-base-core python3-pandas
+# R and pandas load the CSV exports in the export and audit tests, as a statistician would.
+# Every program or library a test calls is listed here, and checked by using it below, so a
+# fresh machine either gets it or fails here naming the Debian package.
+if [ ! -x /usr/bin/Rscript ] || ! /usr/bin/Rscript -e 'library(jsonlite)' >/dev/null 2>&1 \
+	|| ! /usr/bin/python3 -c 'import pandas' 2>/dev/null; then
+	echo "setup: installing R, R's jsonlite and pandas (for the export loading tests)"
+	apt_install r-base-core r-cran-jsonlite python3-pandas
 fi
+need() { # need <debian package> <command that proves it works>
+	if ! sh -c "$2" >/dev/null 2>&1; then
+		echo "setup: FAILED: Debian package '$1' is missing or broken ('$2' fails)" >&2
+		exit 1
+	fi
+}
+need chromium '/usr/bin/chromium --version'
+need r-base-core '/usr/bin/Rscript -e 1'
+need r-cran-jsonlite "/usr/bin/Rscript -e 'library(jsonlite)'"
+need python3-pandas "/usr/bin/python3 -c 'import pandas'"
 
 if ! command -v pg_lsclusters >/dev/null || ! pg_lsclusters -h 2>/dev/null | grep -q '^15 '; then
 	echo "setup: installing PostgreSQL 15"
