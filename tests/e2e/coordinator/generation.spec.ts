@@ -12,7 +12,9 @@ test('a coordinator generates outputs, watches progress and cancels a job', asyn
 	const row = (name: string) => outputs.getByRole('row').filter({ hasText: name });
 
 	await row('tiny-random').getByRole('button', { name: 'Generate' }).click();
-	await expect(page.getByTestId('jobs')).toContainText('tiny-random');
+	// Starting a job runs the preflight (model hash, node-llama-cpp load) before the page updates:
+	// seconds on a busy 2-core machine, so wait as long as for the outputs below.
+	await expect(page.getByTestId('jobs')).toContainText('tiny-random', { timeout: 60_000 });
 	await expect(async () => {
 		await page.reload();
 		await expect(row('tiny-random').locator('td').nth(2)).toHaveText('3', { timeout: 1000 });
