@@ -75,7 +75,7 @@ export const EXPECTATIONS: Record<string, Row | Variants> = {
 	'GET /(coordinator)/studies/[slug]': staffPage(200, 200),
 	'POST /(coordinator)/studies/[slug] ?/createRound': staffCall(403, 400),
 	'POST /(coordinator)/studies/[slug] ?/generate': staffCall(403, 400), // no checkpoint named
-	'POST /(coordinator)/studies/[slug] ?/cancel': staffCall(403, 200), // no such job: nothing to do
+	'POST /(coordinator)/studies/[slug] ?/cancel': staffCall(403, 400), // no job named: 400 with a message
 	'GET /(coordinator)/studies/[slug]/outputs/[checkpoint]': staffPage(403, 200),
 	'GET /api/coordinator/studies/[slug]/generation': staffCall(200, 200),
 	// study set-up in the browser: coordinators only; empty forms are refused by the action

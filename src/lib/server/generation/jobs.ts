@@ -4,6 +4,9 @@
  * reaches a job in any process; a job whose heartbeat went stale is shown as interrupted.
  */
 import { and, desc, eq, inArray } from 'drizzle-orm';
+import { NotFoundError, ValidationError } from '../../errors';
+import * as audit from '../audit';
+import type { Actor } from '../auth/actors';
 import type { Db } from '../db';
 import { isDeadLocalWorker } from '../process-alive';
 import { checkpoints, generationJobs } from '../db/schema';
@@ -53,19 +56,44 @@ export async function finish(
 		.where(eq(generationJobs.id, jobId));
 }
 
-export async function requestCancel(db: Db, studyId: string, jobId: string): Promise<boolean> {
-	const rows = await db
-		.update(generationJobs)
-		.set({ cancelRequested: true })
-		.where(
-			and(
-				eq(generationJobs.id, jobId),
-				eq(generationJobs.studyId, studyId),
-				eq(generationJobs.status, 'running')
-			)
-		)
-		.returning({ id: generationJobs.id });
-	return rows.length > 0;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/iu;
+
+/**
+ * Asks a running job of this study to stop (it stops at its next heartbeat, in any process),
+ * audited in the same transaction. A job id that is empty or malformed is a ValidationError; a
+ * job of another study, or none, is a NotFoundError. Returns false when the job had already
+ * ended (nothing to cancel, nothing recorded).
+ */
+export async function requestCancel(
+	db: Db,
+	actor: Actor,
+	studyId: string,
+	jobId: string
+): Promise<boolean> {
+	if (!UUID.test(jobId)) {
+		throw new ValidationError([{ field: 'job', message: 'choose a generation job to cancel' }]);
+	}
+	return db.transaction(async (tx) => {
+		const [job] = await tx
+			.select({ id: generationJobs.id, status: generationJobs.status })
+			.from(generationJobs)
+			.where(and(eq(generationJobs.id, jobId), eq(generationJobs.studyId, studyId)));
+		if (!job) throw new NotFoundError('No such generation job in this study');
+		if (job.status !== 'running') return false;
+		await tx
+			.update(generationJobs)
+			.set({ cancelRequested: true })
+			.where(eq(generationJobs.id, jobId));
+		await audit.record(tx, actor, {
+			action: 'generation.cancel',
+			entity: 'generation_job',
+			entityId: jobId,
+			studyId,
+			before: { cancelRequested: false },
+			after: { cancelRequested: true }
+		});
+		return true;
+	});
 }
 
 /**

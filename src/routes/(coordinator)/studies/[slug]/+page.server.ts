@@ -70,11 +70,11 @@ export const actions: Actions = {
 			return asFailure(e);
 		}
 	},
-	cancel: async ({ params, request }) => {
+	cancel: async ({ params, request, locals }) => {
 		const form = await request.formData();
 		try {
 			const study = await studies.bySlug(db(), params.slug);
-			await jobs.requestCancel(db(), study.id, String(form.get('job') ?? ''));
+			await jobs.requestCancel(db(), locals.coordinator!, study.id, String(form.get('job') ?? ''));
 		} catch (e) {
 			return asFailure(e, 'generation');
 		}
