@@ -5,6 +5,7 @@
  */
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../src/lib/server/db';
+import { DEFAULT_DESIGN } from '../../src/lib/domain/round-options';
 import { rounds, studies } from '../../src/lib/server/db/schema';
 
 export const DIMENSIONS = ['d1', 'd2', 'd3', 'd4', 'd5'];
@@ -39,7 +40,14 @@ export async function buildSyntheticRound(
 		from cases c cross join checkpoints k where c.study_id = ${s} and k.study_id = ${s}`);
 	const [round] = await db
 		.insert(rounds)
-		.values({ studyId: s, name: 'R', status: 'unblinded', seed: '1', form, design: {} })
+		.values({
+			studyId: s,
+			name: 'R',
+			status: 'unblinded',
+			seed: '1',
+			form,
+			design: { ...DEFAULT_DESIGN, checkpoints: [] }
+		})
 		.returning({ id: rounds.id });
 	const r = round!.id;
 	await db.execute(sql`insert into items (round_id, output_id, code)

@@ -4,6 +4,7 @@
  * repeated items. Checked here once, for the browser form, the CLI and the services alike.
  */
 import type { Issue } from '../errors';
+import type { DesignReport, PairwiseReport } from './designs';
 
 export type RoundKind = 'absolute' | 'pairwise';
 
@@ -21,6 +22,15 @@ export interface RoundDesignOptions {
 	ratersPerItem: number | null;
 	/** Absolute rounds: share (0 to 0.5) of each rater's items shown again later under a new code. */
 	repeatShare: number;
+}
+
+/**
+ * What `rounds.design` holds: the options, the checkpoints, and the report of the last build.
+ * Rows written before designs existed hold less: read them through `designOf` (server/assign.ts).
+ */
+export interface StoredDesign extends RoundDesignOptions {
+	checkpoints: string[];
+	report?: DesignReport | PairwiseReport;
 }
 
 /** Largest share of repeated items: beyond it a round is mostly repeats. */

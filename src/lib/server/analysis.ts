@@ -14,6 +14,7 @@ import {
 import { renderPairwiseReport } from '../analysis/pairwise-report';
 import { renderMarkdownReport } from '../analysis/report';
 import { ConflictError, ForbiddenError } from '../errors';
+import { designOf } from './assign';
 import type { Actor } from './auth/actors';
 import type { Db } from './db';
 import {
@@ -151,7 +152,7 @@ async function analyseAbsolute(db: Db, actor: Actor, { round, study }: Target) {
 				.where(and(eq(cases.studyId, round.studyId), inArray(cases.externalId, caseIds)))
 		: [];
 	const settings = study.analysis;
-	const design = round.design as { checkpoints?: string[] };
+	const design = designOf(round);
 	const analysis = analyzeStudy(
 		rows.map((r) => ({
 			rater: String(r.rater),

@@ -18,17 +18,11 @@ import {
 	type DesignSpec,
 	type PairwiseReport
 } from '../domain/designs';
-import { DEFAULT_DESIGN, type RoundDesignOptions } from '../domain/round-options';
+import { DEFAULT_DESIGN, type StoredDesign } from '../domain/round-options';
 import { ValidationError } from '../errors';
 import type { Db } from './db';
 import { assignments, cases, checkpoints, items, outputs, rounds } from './db/schema';
 import { newItemCode } from './item-codes';
-
-/** What `rounds.design` holds: the options, the checkpoints, and the report of the last build. */
-export interface StoredDesign extends RoundDesignOptions {
-	checkpoints: string[];
-	report?: DesignReport | PairwiseReport;
-}
 
 /** Rows per INSERT: well under PostgreSQL's 65,535 parameters. */
 const BATCH = 1000;

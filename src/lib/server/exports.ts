@@ -9,6 +9,7 @@ import { summarizeByGroup, type CellSummary } from '../analysis/descriptive';
 import { toCsv, toCsvRows, type CsvValue } from '../domain/csv';
 import type { RatingForm } from '../domain/rating-form';
 import { ConflictError, ForbiddenError } from '../errors';
+import { designOf } from './assign';
 import type { Actor } from './auth/actors';
 import type { Db } from './db';
 import {
@@ -508,7 +509,7 @@ export async function meanTable(db: Db, actor: Actor, roundId: string): Promise<
 			`Round "${round.name}" is ${round.status}: unblind it before analysing by checkpoint`
 		);
 	const rows = await collectRows(db, target);
-	const design = round.design as { checkpoints?: string[] };
+	const design = designOf(round);
 	const names = [
 		...new Set([...(design.checkpoints ?? []), ...rows.map((r) => String(r.checkpoint))])
 	].sort();

@@ -5,7 +5,8 @@
 import { and, asc, count, eq, inArray, isNull, notExists, sql } from 'drizzle-orm';
 import { DEFAULT_DESIGN, describeDesign, type RoundDesignOptions } from '../domain/round-options';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
-import { assignRaters, designOf, insertBatched, type StoredDesign } from './assign';
+import type { StoredDesign } from '../domain/round-options';
+import { assignRaters, designOf, insertBatched } from './assign';
 import type { Actor } from './auth/actors';
 import { hashToken, newToken } from './auth/tokens';
 import * as audit from './audit';
@@ -137,7 +138,7 @@ export async function create(
 				kind: options.kind,
 				seed,
 				form: study.form,
-				design: design as unknown as Record<string, unknown>
+				design
 			})
 			.returning();
 		const itemRows =
@@ -179,7 +180,7 @@ export async function transition(
 				`Round "${round.name}" is ${round.status}; it can ${NEXT[round.status] ? `only become ${NEXT[round.status]}` : 'not change any more'}, not ${to}`
 			);
 		}
-		let report: unknown = undefined;
+		let report: StoredDesign['report'] = undefined;
 		if (to === 'open') report = await assignAtOpening(tx, round);
 		const now = new Date();
 		const stamp =

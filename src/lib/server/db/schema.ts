@@ -27,6 +27,7 @@ import {
 	uuid
 } from 'drizzle-orm/pg-core';
 import type { RatingForm } from '../../domain/rating-form';
+import type { StoredDesign } from '../../domain/round-options';
 import type { AnalysisSettings } from '../../domain/study-definition';
 
 const id = () => uuid().primaryKey().defaultRandom();
@@ -157,7 +158,7 @@ export const rounds = pgTable(
 		seed: text().notNull(),
 		/** The form frozen at opening: later edits to the study's form do not change a round. */
 		form: jsonb().$type<RatingForm>().notNull(),
-		design: jsonb().$type<Record<string, unknown>>().notNull(),
+		design: jsonb().$type<StoredDesign>().notNull(),
 		createdAt: createdAt(),
 		openedAt: timestamp({ withTimezone: true }),
 		lockedAt: timestamp({ withTimezone: true }),
