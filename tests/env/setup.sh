@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs and starts what the tests need on a fresh Debian 12 machine: Debian's Chromium for
-# Playwright and a running PostgreSQL 15 with a role that may create test databases.
+# Installs and starts what the tests need on a fresh Debian 12 machine: the programs and
+# libraries the tests call (below) and a running PostgreSQL 15 with a role that may create test
+# databases.
 # Idempotent. Fails (never skips) when something cannot be had.
 set -euo pipefail
 
@@ -13,29 +14,41 @@ apt_install() {
 	DEBIAN_FRONTEND=noninteractive $SUDO $APT install -y -qq "$@"
 }
 
-if [ ! -x /usr/bin/chromium ]; then
-	echo "setup: installing Debian's chromium"
-	apt_install chromium
-fi
+# Every program or library a test calls, with the Debian package that provides it and a command
+# that proves it works (by using it, not by finding a file). A missing one is installed; one that
+# still fails afterwards stops the set-up with the package's name. Nothing is ever skipped.
+#   chromium               Playwright's browser (Playwright cannot download its own here)
+#   r-base-core, jsonlite  R's read.csv and jsonlite load the exports and the audit CSV
+#   python3-pandas         pandas' read_csv loads the same files
+#   libreoffice-calc-nogui opens the spreadsheet-safe exports headless, as Excel would
+# BLINDEVAL_SETUP_REQUIRE adds "package|check" lines (the set-up's own test uses it).
+REQUIRED="chromium|/usr/bin/chromium --version
+r-base-core|/usr/bin/Rscript -e 1
+r-cran-jsonlite|/usr/bin/Rscript -e 'library(jsonlite)'
+python3-pandas|/usr/bin/python3 -c 'import pandas'
+libreoffice-calc-nogui|soffice --version
+${BLINDEVAL_SETUP_REQUIRE:-}"
 
-# R and pandas load the CSV exports in the export and audit tests, as a statistician would.
-# Every program or library a test calls is listed here, and checked by using it below, so a
-# fresh machine either gets it or fails here naming the Debian package.
-if [ ! -x /usr/bin/Rscript ] || ! /usr/bin/Rscript -e 'library(jsonlite)' >/dev/null 2>&1 \
-	|| ! /usr/bin/python3 -c 'import pandas' 2>/dev/null; then
-	echo "setup: installing R, R's jsonlite and pandas (for the export loading tests)"
-	apt_install r-base-core r-cran-jsonlite python3-pandas
-fi
-need() { # need <debian package> <command that proves it works>
-	if ! sh -c "$2" >/dev/null 2>&1; then
-		echo "setup: FAILED: Debian package '$1' is missing or broken ('$2' fails)" >&2
+works() { sh -c "$1" >/dev/null 2>&1; }
+missing=""
+while IFS='|' read -r pkg check; do
+	[ -n "$pkg" ] || continue
+	works "$check" || missing="$missing $pkg"
+done <<<"$REQUIRED"
+if [ -n "$missing" ]; then
+	echo "setup: installing$missing"
+	if ! apt_install $missing; then
+		echo "setup: FAILED: could not install Debian package(s)$missing" >&2
 		exit 1
 	fi
-}
-need chromium '/usr/bin/chromium --version'
-need r-base-core '/usr/bin/Rscript -e 1'
-need r-cran-jsonlite "/usr/bin/Rscript -e 'library(jsonlite)'"
-need python3-pandas "/usr/bin/python3 -c 'import pandas'"
+fi
+while IFS='|' read -r pkg check; do
+	[ -n "$pkg" ] || continue
+	if ! works "$check"; then
+		echo "setup: FAILED: Debian package '$pkg' is missing or broken ('$check' fails)" >&2
+		exit 1
+	fi
+done <<<"$REQUIRED"
 
 if ! command -v pg_lsclusters >/dev/null || ! pg_lsclusters -h 2>/dev/null | grep -q '^15 '; then
 	echo "setup: installing PostgreSQL 15"
