@@ -68,11 +68,12 @@ function isInside(file: string, dir: string): boolean {
 	return rel !== '' && rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
 }
 
-const within = (file: string | null, dirs: string[]) =>
+/** Whether `file` lies in one of `dirs` (real paths; with `asWritten`, also as written). */
+const within = (file: string | null, dirs: string[], asWritten = false) =>
 	file !== null &&
 	dirs.some((d) => {
 		const real = realPath(d);
-		return real !== null && isInside(file, real);
+		return (real !== null && isInside(file, real)) || (asWritten && isInside(file, d));
 	});
 
 /**
@@ -101,7 +102,7 @@ export function confine(
 		`the models folder (${places.modelsDirs.map(show).join(', ')}, set by BLINDEVAL_MODELS_DIR)`,
 		gguf ? 'a weights folder (BLINDEVAL_WEIGHTS_DIR)' : undefined
 	].filter(Boolean);
-	const how = within(written, dirs)
+	const how = within(written, dirs, true)
 		? 'is a link to a place outside'
 		: real === null
 			? 'cannot be resolved inside'
