@@ -15,6 +15,7 @@ import { CLI } from '../../src/lib/server/auth/actors';
 import { readConfig } from '../../src/lib/server/config';
 import type { Database } from '../../src/lib/server/db';
 import { cases, studies } from '../../src/lib/server/db/schema';
+import * as checkpointSetup from '../../src/lib/server/studies/checkpoints';
 import * as setup from '../../src/lib/server/studies/setup';
 import { importStudy } from '../../src/lib/server/studies/import';
 import { loadStudy, type LoadOptions } from '../../src/lib/server/studies/loader';
@@ -70,6 +71,7 @@ describe.each(TEST_DATABASES)('study files on $name', ({ create }) => {
 	});
 	afterEach(() => {
 		delete process.env.BLINDEVAL_MAX_CASES_SIZE;
+		delete process.env.BLINDEVAL_MAX_OUTPUTS_SIZE;
 	});
 
 	/** Writes a study folder under <root>/studies/ and returns it. */
@@ -270,7 +272,7 @@ describe.each(TEST_DATABASES)('study files on $name', ({ create }) => {
 		expect(def.checkpoints[1]!.manifest!.model).toBe(weights);
 	});
 
-	it('applies the same bounds to a cases file uploaded in the browser', async () => {
+	it('applies the same bounds to cases and outputs files uploaded in the browser', async () => {
 		const study = await setup.create(database.db, CLI, {
 			name: 'Upload',
 			slug: 'upload',
@@ -299,6 +301,14 @@ describe.each(TEST_DATABASES)('study files on $name', ({ create }) => {
 		expect(() => setup.previewCasesUpload(upload(CASES))).toThrow(
 			'a cases file may be at most 64 B (BLINDEVAL_MAX_CASES_SIZE)'
 		);
+		const outputs = upload('{"case_id":"P1","text":"A","text":"B"}\n');
+		await expect(
+			checkpointSetup.uploadOutputs(database.db, CLI, 'upload', outputs, 'vllm')
+		).rejects.toThrow('line 1: field text: repeats the key "text" at column 28');
+		process.env.BLINDEVAL_MAX_OUTPUTS_SIZE = '16B';
+		await expect(
+			checkpointSetup.uploadOutputs(database.db, CLI, 'upload', outputs, 'vllm')
+		).rejects.toThrow('an outputs file may be at most 16 B (BLINDEVAL_MAX_OUTPUTS_SIZE)');
 		const [written] = await database.db
 			.select({ n: count() })
 			.from(cases)
