@@ -64,7 +64,10 @@ Commands:
                                        transaction; --force first empties a database with data
 
 Environment: DATABASE_URL (PostgreSQL; unset = PGlite in BLINDEVAL_DATA_DIR, default ./.data),
-ORIGIN (base URL printed in links, default http://localhost:$PORT or :3000).`;
+ORIGIN (base URL printed in links, default http://localhost:$PORT or :3000),
+BLINDEVAL_MODELS_DIR (folders manifests may be read from besides the study's, default ./models),
+BLINDEVAL_WEIGHTS_DIR (folders for .gguf weights only), BLINDEVAL_MAX_CASES_SIZE,
+BLINDEVAL_MAX_OUTPUTS_SIZE, BLINDEVAL_MAX_MANIFEST_SIZE (largest files read; docs/study-files.md).`;
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 

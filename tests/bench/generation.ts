@@ -31,6 +31,9 @@ const params =
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'blindeval-bench-gen-'));
 const modelFile = path.join(root, 'bench-model.gguf');
+// The bench model lives outside models/: name its folder as a weights folder, as a deployment
+// with weights on another disk would.
+process.env.BLINDEVAL_WEIGHTS_DIR = root;
 
 function line(label: string, value: string) {
 	console.log(`${label.padEnd(44)} ${value}`);

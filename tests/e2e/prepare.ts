@@ -29,8 +29,9 @@ const only = (text: string, key: string) =>
 		.filter((l) => l.trim() && keep.has(JSON.parse(l)[key]))
 		.join('\n') + '\n';
 // The tiny model for generation from the UI: tiny-random (runs to the end) and tiny-slow
-// (long letters, one sequence: slow enough to watch and cancel).
-const tiny = await buildTinyModelOnce();
+// (long letters, one sequence: slow enough to watch and cancel). Built into the study's models
+// folder, which serve.sh names in BLINDEVAL_MODELS_DIR for the server.
+const tiny = await buildTinyModelOnce(path.join(out, 'study', 'models'));
 const dir = copyDemoStudy(out, 'study', {
 	slug: 'mini',
 	mutate: (files) => {

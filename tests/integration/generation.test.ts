@@ -10,6 +10,7 @@ import { count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/lib/errors';
 import { CLI } from '../../src/lib/server/auth/actors';
+import { readConfig } from '../../src/lib/server/config';
 import type { Database } from '../../src/lib/server/db';
 import * as schema from '../../src/lib/server/db/schema';
 import { encodeGguf, gguf } from '../../src/lib/server/generation/gguf-writer';
@@ -137,7 +138,9 @@ describe.each(TEST_DATABASES)('generation on $name', (target) => {
 			fs.mkdirSync(base, { recursive: true });
 			const dir = await writeGenStudy(base, { cases: 3, checkpoints: make(base) });
 			const before = await database.db.select({ n: count() }).from(schema.studies);
-			const error = await generateStudy(database.db, CLI, loadStudy(dir)).then(
+			// The broken weights lie beside the study folder: named as a weights folder (another disk).
+			const places = { ...readConfig(), weightsDirs: [base] };
+			const error = await generateStudy(database.db, CLI, loadStudy(dir, { places })).then(
 				() => null,
 				(e: unknown) => e
 			);

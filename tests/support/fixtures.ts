@@ -5,13 +5,20 @@ import path from 'node:path';
 const DEMO = path.resolve('studies/demo');
 let tinyDir: string | undefined;
 
-/** Builds the tiny model once per test process (seeded, so always the same bytes). */
-export async function buildTinyModelOnce(): Promise<string> {
+/**
+ * Builds the tiny model once per test process (seeded, so always the same bytes), in `into` or a
+ * temporary folder. That folder becomes a models folder of this process besides models/
+ * (BLINDEVAL_MODELS_DIR), since studies may only read manifests and weights from their own
+ * folder and the models folders.
+ */
+export async function buildTinyModelOnce(into?: string): Promise<string> {
 	if (tinyDir) return tinyDir;
 	const { makeTinyModel } = await import('../../models/make-tiny-model');
-	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'blindeval-tiny-'));
+	const dir = into ?? fs.mkdtempSync(path.join(os.tmpdir(), 'blindeval-tiny-'));
 	await makeTinyModel({ dir });
 	tinyDir = dir;
+	const configured = process.env.BLINDEVAL_MODELS_DIR || 'models';
+	process.env.BLINDEVAL_MODELS_DIR = [configured, dir].join(path.delimiter);
 	return dir;
 }
 

@@ -5,9 +5,10 @@
  */
 import { parse as parseCsv } from 'csv-parse/sync';
 import { ValidationError, type Issue } from '../errors';
+import { textLines, type Line } from './lines';
 import {
 	csvRecordToCase,
-	parseJsonl,
+	readJsonl,
 	validateCases,
 	type CaseRow,
 	type Located
@@ -66,66 +67,115 @@ export function decodeUpload(bytes: Uint8Array, file: string): string {
 	return new TextDecoder('utf-8').decode(bytes).replace(/^\uFEFF/, '');
 }
 
-/** CSV cases: the header row names the columns (see csvRecordToCase); each row is checked. */
-function parseCasesCsv(text: string, file: string): Parsed {
-	let records: { record: string[]; info: { lines: number } }[];
-	try {
-		records = parseCsv(text, {
-			skip_empty_lines: true,
-			relax_column_count: true,
-			trim: true,
-			info: true
-		}) as unknown as typeof records;
-	} catch (e) {
-		const err = e as Error & { lines?: number };
-		return { rows: [], issues: [{ file, line: err.lines, message: err.message }] };
+/**
+ * CSV records from lines: a record ends where its quotes balance (RFC 4180 quotes come in pairs,
+ * so an odd count so far means a quoted field runs on to the next line). Blank lines between
+ * records are skipped; a record is named by the line it ends on, as csv-parse counts.
+ */
+function* csvRecords(lines: Iterable<Line>): Generator<Line> {
+	let parts: string[] = [];
+	let last = 0;
+	let quotes = 0;
+	for (const { line, text } of lines) {
+		if (parts.length === 0 && text.trim() === '') continue;
+		parts.push(text);
+		last = line;
+		for (let i = text.indexOf('"'); i >= 0; i = text.indexOf('"', i + 1)) quotes++;
+		if (quotes % 2 === 0) {
+			yield { line, text: parts.join('\n') };
+			parts = [];
+			quotes = 0;
+		}
 	}
-	const [header, ...body] = records;
-	if (!header) return { rows: [], issues: [] };
+	if (parts.length) yield { line: last, text: parts.join('\n') };
+}
+
+const CSV_OPTIONS = { relax_column_count: true, trim: true };
+
+/** One CSV record's cells, or the reason it is not CSV (without the text csv-parse quotes). */
+function csvCells(text: string): string[] | string {
+	try {
+		const [cells] = parseCsv(text, CSV_OPTIONS) as string[][];
+		return cells ?? [];
+	} catch (e) {
+		return `invalid CSV (${(e as Error).message.split(':')[0]})`;
+	}
+}
+
+const CSV_BATCH = 256 * 1024;
+
+/**
+ * Each record's cells (or why it is not CSV), parsed by csv-parse in batches of about 256 KB:
+ * one call per record costs about 2.5 times as much. A batch that fails is parsed again record by
+ * record, so the error names its record and the others are still checked.
+ */
+function* csvParsed(lines: Iterable<Line>): Generator<{ line: number; cells: string[] | string }> {
+	let batch: Line[] = [];
+	let size = 0;
+	function* flush() {
+		const records = batch;
+		batch = [];
+		size = 0;
+		let all: string[][] | undefined;
+		try {
+			all = parseCsv(records.map((r) => r.text).join('\n'), CSV_OPTIONS) as string[][];
+		} catch {
+			all = undefined; // located below, record by record
+		}
+		if (all?.length === records.length) {
+			for (let i = 0; i < records.length; i++) yield { line: records[i]!.line, cells: all[i]! };
+		} else for (const r of records) yield { line: r.line, cells: csvCells(r.text) };
+	}
+	for (const record of csvRecords(lines)) {
+		batch.push(record);
+		size += record.text.length;
+		if (size >= CSV_BATCH) yield* flush();
+	}
+	if (batch.length) yield* flush();
+}
+
+/** CSV cases, record by record: the header row names the columns (see csvRecordToCase). */
+function parseCasesCsv(lines: Iterable<Line>, file: string): Parsed {
 	const issues: Issue[] = [];
-	const columns = header.record;
-	columns.forEach((name, i) => {
-		if (name === '')
-			issues.push({ file, line: 1, message: `column ${i + 1} of the header has no name` });
-		else if (columns.indexOf(name) !== i)
-			issues.push({ file, line: 1, field: name, message: 'is a repeated column' });
-	});
-	if (!columns.includes('id')) issues.push({ file, line: 1, message: 'has no "id" column' });
 	const rows: Located<unknown>[] = [];
-	for (const { record, info } of body) {
+	let columns: string[] | undefined;
+	for (const { line, cells: record } of csvParsed(lines)) {
+		if (typeof record === 'string') {
+			issues.push({ file, line, message: record });
+			continue;
+		}
+		if (!columns) {
+			columns = record;
+			columns.forEach((name, i) => {
+				if (name === '')
+					issues.push({ file, line, message: `column ${i + 1} of the header has no name` });
+				else if (record.indexOf(name) !== i)
+					issues.push({ file, line, field: name, message: 'is a repeated column' });
+			});
+			if (!columns.includes('id')) issues.push({ file, line, message: 'has no "id" column' });
+			continue;
+		}
 		if (record.length !== columns.length) {
 			issues.push({
 				file,
-				line: info.lines,
+				line,
 				message: `has ${record.length} cells but the header has ${columns.length} columns`
 			});
 			continue;
 		}
 		const values = Object.fromEntries(columns.map((c, i) => [c, record[i]!]));
-		rows.push({ line: info.lines, value: csvRecordToCase(values) });
+		rows.push({ line, value: csvRecordToCase(values) });
 	}
 	return { rows, issues };
 }
 
-/** JSONL cases: every malformed line is reported, and the well-formed ones are still checked. */
-function parseCasesJsonl(text: string, file: string): Parsed {
-	try {
-		return { rows: parseJsonl(text, file), issues: [] };
-	} catch (e) {
-		if (!(e instanceof ValidationError)) throw e;
-		// Blank out the broken lines (blank lines are skipped) to keep the others' line numbers.
-		const bad = new Set(e.issues.map((i) => i.line));
-		const rest = text
-			.split(/\r?\n/)
-			.map((l, i) => (bad.has(i + 1) ? '' : l))
-			.join('\n');
-		return { rows: parseJsonl(rest, file), issues: e.issues };
-	}
-}
-
-/** Parses and validates a cases file's text; throws one ValidationError listing every issue. */
-export function parseCasesText(text: string, file: string): Located<CaseRow>[] {
-	const parsed = /\.csv$/i.test(file) ? parseCasesCsv(text, file) : parseCasesJsonl(text, file);
+/**
+ * Parses and validates a cases file line by line (CSV or JSONL, by the file's name); throws one
+ * ValidationError listing every issue. Every malformed line is reported, and the well-formed
+ * ones are still checked.
+ */
+export function parseCases(lines: Iterable<Line>, file: string): Located<CaseRow>[] {
+	const parsed = /\.csv$/i.test(file) ? parseCasesCsv(lines, file) : readJsonl(lines, file);
 	const issues = [...parsed.issues];
 	let cases: Located<CaseRow>[] = [];
 	try {
@@ -141,6 +191,11 @@ export function parseCasesText(text: string, file: string): Located<CaseRow>[] {
 			`${file} is not valid`
 		);
 	return cases;
+}
+
+/** parseCases over a text already in memory. */
+export function parseCasesText(text: string, file: string): Located<CaseRow>[] {
+	return parseCases(textLines(text), file);
 }
 
 /** An uploaded cases file: size and encoding first, then everything parseCasesText checks. */

@@ -7,6 +7,8 @@ import { z } from 'zod';
 import { uniqueField } from './unique';
 import { ValidationError, type Issue } from '../errors';
 import { ratingFormSchema } from './rating-form';
+import { parseJsonLine } from './json-line';
+import { textLines, type Line } from './lines';
 
 export const MODALITIES = ['photon', 'proton', 'electron', 'brachytherapy'] as const;
 export type Modality = (typeof MODALITIES)[number];
@@ -149,18 +151,33 @@ export function validateStudyFile(
 	);
 }
 
-/** Parses JSON Lines, reporting every malformed line. Blank lines are skipped. */
-export function parseJsonl(text: string, file: string): Located<unknown>[] {
+/**
+ * Parses JSON Lines one line at a time (a file's text, or its lines as they are read): the
+ * well-formed rows, and an issue for every malformed, too deep or key-repeating line. Blank
+ * lines are skipped.
+ */
+export function readJsonl(
+	input: string | Iterable<Line>,
+	file: string
+): { rows: Located<unknown>[]; issues: Issue[] } {
 	const rows: Located<unknown>[] = [];
 	const issues: Issue[] = [];
-	text.split(/\r?\n/).forEach((line, i) => {
-		if (line.trim() === '') return;
-		try {
-			rows.push({ line: i + 1, value: JSON.parse(line) });
-		} catch (e) {
-			issues.push({ file, line: i + 1, message: `invalid JSON (${(e as Error).message})` });
+	for (const { line, text } of typeof input === 'string' ? textLines(input) : input) {
+		if (text.trim() === '') continue;
+		const parsed = parseJsonLine(text);
+		if (parsed.ok) rows.push({ line, value: parsed.value });
+		else {
+			const { column, field, message } = parsed.issue;
+			const where = column === undefined ? '' : ` at column ${column}`;
+			issues.push({ file, line, ...(field ? { field } : {}), message: message + where });
 		}
-	});
+	}
+	return { rows, issues };
+}
+
+/** As readJsonl, throwing one ValidationError when any line is refused. */
+export function parseJsonl(input: string | Iterable<Line>, file: string): Located<unknown>[] {
+	const { rows, issues } = readJsonl(input, file);
 	if (issues.length) throw new ValidationError(issues);
 	return rows;
 }

@@ -8,11 +8,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import { parseJsonl, validateOutputs, type Located } from '../../domain/study-definition';
+import type { Line } from '../../domain/lines';
 import { ValidationError, type Issue } from '../../errors';
 import type { Actor } from '../auth/actors';
 import * as audit from '../audit';
 import type { Db } from '../db';
+import { readConfig } from '../config';
 import { cases } from '../db/schema';
+import { fileLines } from '../studies/files';
 import { upsertCheckpoint, upsertImported, type ImportSummary } from '../studies/import';
 import * as studies from '../studies/queries';
 
@@ -23,15 +26,19 @@ export async function importOutputsFile(
 	file: string
 ): Promise<ImportSummary> {
 	const display = path.relative(process.cwd(), file) || file;
-	let text: string;
+	// The operator named this file, so its links are followed; it is still read as a regular
+	// file within the outputs size limit, line by line.
+	let real: string;
 	try {
-		text = fs.readFileSync(file, 'utf8');
+		real = fs.realpathSync(file);
 	} catch (e) {
+		const code = (e as NodeJS.ErrnoException).code;
 		throw new ValidationError([
-			{ file: display, message: `cannot read (${(e as NodeJS.ErrnoException).code})` }
+			{ file: display, message: code === 'ENOENT' ? 'file not found' : `cannot read (${code})` }
 		]);
 	}
-	return importOutputsText(db, actor, slug, text, display);
+	const lines = fileLines(real, display, 'outputs', readConfig().limits);
+	return importOutputsText(db, actor, slug, lines, display);
 }
 
 export interface OutputsImportOptions {
@@ -41,12 +48,12 @@ export interface OutputsImportOptions {
 	pathFor?: (checkpoint: string) => string;
 }
 
-/** As importOutputsFile, from the file's text; `display` names the file in every message. */
+/** As importOutputsFile, from the file's text or lines; `display` names the file in every message. */
 export async function importOutputsText(
 	db: Db,
 	actor: Actor,
 	slug: string,
-	text: string,
+	text: string | Iterable<Line>,
 	display: string,
 	opts: OutputsImportOptions = {}
 ): Promise<ImportSummary> {

@@ -17,6 +17,8 @@ import { cases, checkpoints } from '../db/schema';
 import { preflight } from '../generation/preflight';
 import { importOutputsText } from '../outputs/import-file';
 import { ensurePending, upsertCheckpoint, type ImportSummary } from './import';
+import { readConfig } from '../config';
+import { checkUploadSize, placesOf, type Places } from './files';
 import { readManifest } from './loader';
 import * as queries from './queries';
 import { requireCoordinator, type Upload } from './setup';
@@ -34,16 +36,23 @@ export function studyDir(study: { slug: string; sourceDir: string | null }): str
 	return study.sourceDir ?? path.resolve('studies', study.slug);
 }
 
-/** Every *.yaml manifest in the models folder, valid or not (with its problems). */
-export function listManifests(modelsDir = path.resolve('models')): ManifestChoice[] {
+/** The configured places, with `modelsDir` (the folder manifests are chosen from) among them. */
+function placesWith(modelsDir: string): Places {
+	const places = placesOf();
+	return { ...places, modelsDirs: [...new Set([modelsDir, ...places.modelsDirs])] };
+}
+
+/** Every *.yaml manifest in the (first) models folder, valid or not (with its problems). */
+export function listManifests(modelsDir = readConfig().modelsDirs[0]!): ManifestChoice[] {
 	if (!fs.existsSync(modelsDir)) return [];
+	const places = placesWith(modelsDir);
 	return fs
 		.readdirSync(modelsDir)
 		.filter((f) => /\.ya?ml$/i.test(f))
 		.sort()
 		.map((file) => {
 			try {
-				const m = readManifest(path.join(modelsDir, file), `models/${file}`);
+				const m = readManifest(path.join(modelsDir, file), `models/${file}`, places);
 				return { file, name: m.name, model: m.model, problems: [] };
 			} catch (e) {
 				if (!(e instanceof ValidationError)) throw e;
@@ -88,14 +97,14 @@ export async function addLocal(
 	actor: Actor,
 	slug: string,
 	file: string,
-	modelsDir = path.resolve('models')
+	modelsDir = readConfig().modelsDirs[0]!
 ): Promise<{ name: string; warnings: string[] }> {
 	requireCoordinator(actor);
 	const choice = listManifests(modelsDir).find((m) => m.file === file);
 	if (!choice)
 		throw new ValidationError([{ field: 'manifest', message: `no manifest "${file}" in models/` }]);
 	const manifestFile = path.join(modelsDir, file);
-	const manifest = readManifest(manifestFile, `models/${file}`);
+	const manifest = readManifest(manifestFile, `models/${file}`, placesWith(modelsDir));
 	const study = await queries.bySlug(db, slug);
 	const rows = await db.select().from(cases).where(eq(cases.studyId, study.id));
 	const warnings = (await check(manifest, modelsDir, rows)).map(formatIssue);
@@ -141,6 +150,7 @@ export async function uploadOutputs(
 	checkpoint: string | undefined
 ): Promise<ImportSummary> {
 	requireCoordinator(actor);
+	checkUploadSize(upload, 'outputs');
 	const text = decodeUpload(upload.bytes, upload.name);
 	return importOutputsText(db, actor, slug, text, upload.name, {
 		checkpoint: checkpoint || undefined,

@@ -1,13 +1,13 @@
 /**
  * Reads a study folder (study.yaml, its cases file, its outputs files and checkpoint manifests)
  * into a validated definition. Every problem in every file is collected and reported at once,
- * each naming file, line and field; nothing here writes to the database.
+ * each naming file, line and field; nothing here writes to the database. Where files may be and
+ * how they are read (confined, regular, bounded, line by line) is files.ts.
  */
 import { createHash } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
-import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
-import { parseCasesText } from '../../domain/case-upload';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Node } from 'yaml';
+import { parseCases } from '../../domain/case-upload';
 import {
 	ManifestError,
 	parseCheckpointManifest,
@@ -23,6 +23,7 @@ import {
 	type StudyFile
 } from '../../domain/study-definition';
 import { ValidationError, type Issue } from '../../errors';
+import { confine, fileLines, fileText, placesOf, type Places } from './files';
 
 export interface LoadedCheckpoint {
 	name: string;
@@ -46,9 +47,33 @@ export interface StudyDefinition {
 	hash: string;
 }
 
-/** Reads a YAML file, returning its value and a function from field path to line. */
-export function readYaml(file: string, display: string) {
-	const text = readText(file, display);
+/** YAML aliases one file may expand (the yaml package's own default): more is an alias bomb. */
+export const MAX_YAML_ALIASES = 100;
+
+/** The dot path of a node inside a YAML document, from the ancestors `visit` passes. */
+function yamlField(ancestors: readonly unknown[], node: unknown): string {
+	const chain = [...ancestors, node];
+	const parts: (string | number)[] = [];
+	chain.slice(0, -1).forEach((a, i) => {
+		if (isPair(a) && chain[i + 1] !== a.key)
+			parts.push(isScalar(a.key) ? String(a.key.value) : '?');
+		if (isSeq(a)) parts.push(a.items.indexOf(chain[i + 1] as never));
+	});
+	return parts.join('.');
+}
+
+/**
+ * Reads a YAML file (a regular file within the manifest size limit), returning its value and a
+ * function from field path to line. An alias bomb or a document nested too deeply to read is a
+ * located issue, not a raw ReferenceError or RangeError.
+ */
+export function readYaml(
+	file: string,
+	display: string,
+	places: Places = placesOf(),
+	onChunk?: (bytes: Uint8Array) => void
+) {
+	const text = fileText(file, display, 'manifest', places.limits, onChunk);
 	const lineCounter = new LineCounter();
 	const doc = parseDocument(text, { lineCounter, prettyErrors: false });
 	if (doc.errors.length) {
@@ -56,9 +81,35 @@ export function readYaml(file: string, display: string) {
 			doc.errors.map((e) => ({
 				file: display,
 				line: e.linePos?.[0].line,
-				message: `invalid YAML (${e.message.split('\n')[0]})`
+				message: /call stack/i.test(e.message)
+					? 'is nested too deeply to read'
+					: `invalid YAML (${e.message.split('\n')[0]})`
 			}))
 		);
+	}
+	let value: unknown;
+	try {
+		value = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+	} catch (e) {
+		if (!(e instanceof ReferenceError || e instanceof RangeError)) throw e;
+		let where: { line?: number; field?: string } = {};
+		visit(doc, {
+			Alias(_, node, ancestors) {
+				const field = yamlField(ancestors, node);
+				where = { line: lineCounter.linePos(node.range![0]).line, ...(field ? { field } : {}) };
+				return visit.BREAK;
+			}
+		});
+		throw new ValidationError([
+			{
+				file: display,
+				...where,
+				message:
+					e instanceof ReferenceError
+						? `uses YAML aliases (*name) that expand to more than ${MAX_YAML_ALIASES} values; write the values out instead`
+						: 'is nested too deeply to read'
+			}
+		]);
 	}
 	const lineOf = (p: (string | number)[]) => {
 		// Walk down as far as the path exists; report the deepest node found.
@@ -76,19 +127,25 @@ export function readYaml(file: string, display: string) {
 		}
 		return line;
 	};
-	return { value: doc.toJS() as unknown, lineOf, text };
+	return { value, lineOf, text };
 }
 
-/** Reads and validates a checkpoint manifest; issues name the file, line and field. */
+/**
+ * Reads and validates a checkpoint manifest; issues name the file, line and field. Its model
+ * and adapter paths must lead into the study folder, a models folder or a weights folder (they
+ * need not exist yet: preflight reports a missing model).
+ */
 export function readManifest(
 	file: string,
 	display: string,
-	onText: (text: string) => void = () => {}
+	places: Places = placesOf(),
+	onChunk?: (bytes: Uint8Array) => void
 ): CheckpointManifest {
-	const m = readYaml(file, display);
-	onText(m.text);
+	const real = confine(path.basename(file), path.dirname(file), places, { file: display });
+	const m = readYaml(real, display, places, onChunk);
+	let manifest: CheckpointManifest;
 	try {
-		return parseCheckpointManifest(m.value, display);
+		manifest = parseCheckpointManifest(m.value, display);
 	} catch (e) {
 		if (!(e instanceof ManifestError)) throw e;
 		throw new ValidationError(
@@ -100,35 +157,49 @@ export function readManifest(
 			}))
 		);
 	}
+	const issues: Issue[] = [];
+	const refs: [string, (string | number)[]][] = [
+		[manifest.model, ['model']],
+		...manifest.adapters.map((a, i): [string, (string | number)[]] => [
+			a.path,
+			['adapters', i, 'path']
+		])
+	];
+	for (const [ref, at] of refs) {
+		try {
+			const origin = { file: display, line: m.lineOf(at), field: at.join('.') };
+			confine(ref, path.dirname(file), places, origin, true);
+		} catch (e) {
+			if (!(e instanceof ValidationError)) throw e;
+			issues.push(...e.issues);
+		}
+	}
+	if (issues.length) throw new ValidationError(issues);
+	return manifest;
 }
 
-function readText(file: string, display: string): string {
-	let buf: Buffer;
-	try {
-		buf = fs.readFileSync(file);
-	} catch (e) {
-		const code = (e as NodeJS.ErrnoException).code;
-		throw new ValidationError([
-			{ file: display, message: code === 'ENOENT' ? 'file not found' : `cannot read (${code})` }
-		]);
-	}
-	const text = new TextDecoder('utf-8', { fatal: false }).decode(buf);
-	if (text.includes('\uFFFD')) {
-		const line = text.slice(0, text.indexOf('\uFFFD')).split('\n').length;
-		throw new ValidationError([{ file: display, line, message: 'is not valid UTF-8' }]);
-	}
-	return text.replace(/^\uFEFF/, '');
+export interface LoadOptions {
+	/** What paths are shown relative to (default: the working directory). */
+	rootDir?: string;
+	/** Where files may be and how large (default: from the configuration). */
+	places?: Omit<Places, 'studyDir'>;
 }
 
-/** Loads and validates a study folder; `rootDir` is what paths are shown relative to. */
-export function loadStudy(dir: string, rootDir = process.cwd()): StudyDefinition {
+/**
+ * Loads and validates a study folder. Every file it names must be a regular file inside the
+ * folder or a models folder, within its size limit; cases and outputs are read line by line.
+ */
+export function loadStudy(dir: string, opts: LoadOptions = {}): StudyDefinition {
 	const abs = path.resolve(dir);
+	const rootDir = opts.rootDir ?? process.cwd();
 	const show = (p: string) => path.relative(rootDir, p) || p;
-	const studyPath = path.join(abs, 'study.yaml');
+	const places: Places = { ...(opts.places ?? placesOf()), studyDir: abs };
 	const hash = createHash('sha256');
-	const yaml = readYaml(studyPath, show(studyPath));
-	hash.update(yaml.text);
-	const study = validateStudyFile(yaml.value, show(studyPath), yaml.lineOf);
+	const digest = (bytes: Uint8Array) => hash.update(bytes);
+	const studyShown = show(path.join(abs, 'study.yaml'));
+	const studyPath = confine('study.yaml', abs, places, { file: studyShown });
+	const yaml = readYaml(studyPath, studyShown, places, digest);
+	const study = validateStudyFile(yaml.value, studyShown, yaml.lineOf);
 
 	const issues: Issue[] = [];
 	const collect = <T>(fn: () => T): T | undefined => {
@@ -140,32 +211,40 @@ export function loadStudy(dir: string, rootDir = process.cwd()): StudyDefinition
 			return undefined;
 		}
 	};
+	/**
+	 * Reads a file study.yaml names at `at`, once its path is confined (else its issue is
+	 * collected and `read` is not called); undefined when anything was wrong.
+	 */
+	const readPlaced = <T>(ref: string, at: (string | number)[], read: (real: string) => T) => {
+		const origin = { file: studyShown, line: yaml.lineOf(at), field: at.join('.') };
+		const real = collect(() => confine(ref, abs, places, origin));
+		return real === undefined ? undefined : collect(() => read(real));
+	};
 
-	const casesPath = path.resolve(abs, study.cases);
+	const casesShown = show(path.resolve(abs, study.cases));
 	const cases =
-		collect(() => {
-			const text = readText(casesPath, show(casesPath));
-			hash.update(fs.readFileSync(casesPath));
-			return parseCasesText(text, show(casesPath));
-		}) ?? [];
+		readPlaced(study.cases, ['cases'], (real) =>
+			parseCases(fileLines(real, casesShown, 'cases', places.limits, digest), casesShown)
+		) ?? [];
 	const caseIds = new Set(cases.map((c) => c.value.id));
 
 	const checkpoints: LoadedCheckpoint[] = study.checkpoints.map((ref, i) => {
 		if (ref.outputs !== undefined) {
-			const file = path.resolve(abs, ref.outputs);
-			const outputs = collect(() => {
-				const rows = parseJsonl(readText(file, show(file)), show(file));
-				hash.update(fs.readFileSync(file));
+			const shown = show(path.resolve(abs, ref.outputs));
+			const outputs = readPlaced(ref.outputs, ['checkpoints', i, 'outputs'], (real) => {
+				const rows = parseJsonl(fileLines(real, shown, 'outputs', places.limits, digest), shown);
 				// Without valid cases every case id would be reported unknown: skip that noise.
-				return cases.length ? validateOutputs(rows, show(file), ref.name, caseIds) : [];
+				return cases.length ? validateOutputs(rows, shown, ref.name, caseIds) : [];
 			});
 			return { name: ref.name, kind: 'imported', outputsPath: ref.outputs, outputs: outputs ?? [] };
 		}
 		const file = path.resolve(abs, ref.manifest!);
-		const manifest = collect(() => readManifest(file, show(file), (text) => hash.update(text)));
+		const manifest = readPlaced(ref.manifest!, ['checkpoints', i, 'manifest'], () =>
+			readManifest(file, show(file), places, digest)
+		);
 		if (manifest && manifest.name !== ref.name) {
 			issues.push({
-				file: show(studyPath),
+				file: studyShown,
 				line: yaml.lineOf(['checkpoints', i, 'name']),
 				field: `checkpoints.${i}.name`,
 				message: `is "${ref.name}" but the manifest ${ref.manifest} is named "${manifest.name}"`

@@ -13,6 +13,7 @@ import type { Actor } from '../auth/actors';
 import * as audit from '../audit';
 import type { Db } from '../db';
 import { cases, checkpoints, rounds, studies } from '../db/schema';
+import { checkUploadSize } from './files';
 import { ensurePending, upsertCases, type ImportSummary } from './import';
 import * as queries from './queries';
 
@@ -61,6 +62,7 @@ export function digestOf(bytes: Uint8Array): string {
 
 /** Parses and validates an uploaded cases file without writing anything. */
 export function previewCasesUpload(upload: Upload): { digest: string; preview: CasesPreview } {
+	checkUploadSize(upload, 'cases');
 	const parsed = parseCasesUpload(upload.bytes, upload.name);
 	return { digest: digestOf(upload.bytes), preview: previewCases(parsed) };
 }
@@ -90,6 +92,7 @@ export async function saveCases(
 		throw new ValidationError([
 			{ file: upload.name, message: 'is not the file that was previewed; preview it again' }
 		]);
+	checkUploadSize(upload, 'cases');
 	const rows = parseCasesUpload(upload.bytes, upload.name);
 	return db.transaction(async (tx) => {
 		const study = await queries.bySlug(tx, slug);
