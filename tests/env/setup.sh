@@ -26,6 +26,12 @@ if [ ! -x /usr/bin/Rscript ] || ! /usr/bin/Rscript -e 'library(jsonlite)' >/dev/
 	echo "setup: installing R, R's jsonlite and pandas (for the export loading tests)"
 	apt_install r-base-core r-cran-jsonlite python3-pandas
 fi
+# LibreOffice opens the spreadsheet-safe exports headless (soffice --convert-to), as a
+# coordinator's spreadsheet would, to check that no cell becomes a formula.
+if ! command -v soffice >/dev/null; then
+	echo "setup: installing LibreOffice Calc (for the spreadsheet-safe export test)"
+	apt_install libreoffice-calc-nogui
+fi
 need() { # need <debian package> <command that proves it works>
 	if ! sh -c "$2" >/dev/null 2>&1; then
 		echo "setup: FAILED: Debian package '$1' is missing or broken ('$2' fails)" >&2
@@ -36,6 +42,7 @@ need chromium '/usr/bin/chromium --version'
 need r-base-core '/usr/bin/Rscript -e 1'
 need r-cran-jsonlite "/usr/bin/Rscript -e 'library(jsonlite)'"
 need python3-pandas "/usr/bin/python3 -c 'import pandas'"
+need libreoffice-calc-nogui 'soffice --version'
 
 if ! command -v pg_lsclusters >/dev/null || ! pg_lsclusters -h 2>/dev/null | grep -q '^15 '; then
 	echo "setup: installing PostgreSQL 15"
