@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { uniqueField } from './unique';
 import { ValidationError, type Issue } from '../errors';
 import { ratingFormSchema } from './rating-form';
+import { compileStudyPattern, MAX_STUDY_PATTERNS } from './normalize';
 
 export const MODALITIES = ['photon', 'proton', 'electron', 'brachytherapy'] as const;
 export type Modality = (typeof MODALITIES)[number];
@@ -47,6 +48,21 @@ export const analysisSettingsSchema = z
 	.strict();
 export type AnalysisSettings = z.output<typeof analysisSettingsSchema>;
 
+/** The study's own normalization patterns (study.yaml `normalize:`), on top of the built-in rules. */
+export const normalizeSettingsSchema = z
+	.object({
+		patterns: z
+			.array(
+				z.string().superRefine((source, ctx) => {
+					const re = compileStudyPattern(source);
+					if (typeof re === 'string') ctx.addIssue({ code: 'custom', message: re });
+				})
+			)
+			.max(MAX_STUDY_PATTERNS, `at most ${MAX_STUDY_PATTERNS} patterns`)
+			.default([])
+	})
+	.strict();
+
 export const studyFileSchema = z
 	.object({
 		name: z.string().trim().min(1).max(200),
@@ -57,7 +73,9 @@ export const studyFileSchema = z
 			.string()
 			.regex(/\.(jsonl|csv)$/i, 'must be a .jsonl or .csv file relative to study.yaml'),
 		checkpoints: z.array(checkpointRefSchema).min(1, 'needs at least one checkpoint'),
-		analysis: analysisSettingsSchema.optional()
+		analysis: analysisSettingsSchema.optional(),
+		/** Extra patterns removed from every output before raters see it (domain/normalize.ts). */
+		normalize: normalizeSettingsSchema.optional()
 	})
 	.strict()
 	.superRefine(uniqueField('checkpoints', 'name', 'checkpoint name'))

@@ -9,12 +9,12 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { and, eq, inArray } from 'drizzle-orm';
 import { renderPrompt, type CheckpointManifest } from '../../domain/checkpoint-manifest';
-import { normalizeOutput } from '../../domain/normalize';
+import { normalizeOutput, type NormalizeSettings } from '../../domain/normalize';
 import { ConflictError, ValidationError, type Issue } from '../../errors';
 import type { Actor } from '../auth/actors';
 import * as audit from '../audit';
 import type { Db } from '../db';
-import { cases, checkpoints, items, outputs } from '../db/schema';
+import { cases, checkpoints, items, outputs, studies } from '../db/schema';
 import { importStudy } from '../studies/import';
 import type { StudyDefinition } from '../studies/loader';
 import { digestOf } from './digests';
@@ -147,6 +147,12 @@ async function generateCheckpoint(
 		.from(checkpoints)
 		.where(and(eq(checkpoints.studyId, studyId), eq(checkpoints.name, name)));
 	if (!checkpoint) throw new Error(`checkpoint ${name} missing after import`);
+	// The study's own normalization patterns, read once: raters see every output normalized alike.
+	const [study] = await db
+		.select({ normalize: studies.normalize })
+		.from(studies)
+		.where(eq(studies.id, studyId));
+	const normalize = study?.normalize ?? null;
 
 	const all = await db
 		.select({ id: outputs.id, caseId: cases.externalId })
@@ -236,7 +242,13 @@ async function generateCheckpoint(
 	};
 	const onResult = async (r: GenerationResult) => {
 		if (
-			!(await writeResult(db, worker, r, { modelSha256, adapters, runtime, manifest: runManifest }))
+			!(await writeResult(db, worker, r, {
+				modelSha256,
+				adapters,
+				runtime,
+				manifest: runManifest,
+				normalize
+			}))
 		)
 			return; // lease lost (this worker was presumed dead): another worker owns the output now
 		progress.done++;
@@ -286,10 +298,11 @@ async function writeResult(
 		adapters: { path: string; scale: number; sha256: string }[];
 		runtime: RuntimeInfo;
 		manifest: CheckpointManifest;
+		normalize: NormalizeSettings | null;
 	}
 ): Promise<boolean> {
 	const ok = r.finishReason !== 'error';
-	const normalized = normalizeOutput(r.text);
+	const normalized = normalizeOutput(r.text, ctx.normalize);
 	const written = await db
 		.update(outputs)
 		.set({
