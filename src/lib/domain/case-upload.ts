@@ -12,6 +12,7 @@ import {
 	type CaseRow,
 	type Located
 } from './study-definition';
+import { safeName, unstorableText } from './text-input';
 import { sizeProblem } from './upload-limits';
 
 interface Parsed {
@@ -92,7 +93,22 @@ function parseCasesCsv(text: string, file: string): Parsed {
 	});
 	if (!columns.includes('id')) issues.push({ file, line: 1, message: 'has no "id" column' });
 	const rows: Located<unknown>[] = [];
+	for (const { record, info } of records) {
+		// The database cannot store NUL; CSV text decoded from UTF-8 holds no lone surrogate, but
+		// text handed over as a string might.
+		record.forEach((cell, i) => {
+			const message = unstorableText(cell);
+			if (message)
+				issues.push({
+					file,
+					line: info.lines,
+					field: safeName(columns[i] ?? `column ${i + 1}`),
+					message
+				});
+		});
+	}
 	for (const { record, info } of body) {
+		if (record.some((cell) => unstorableText(cell))) continue;
 		if (record.length !== columns.length) {
 			issues.push({
 				file,

@@ -8,6 +8,7 @@ import { uniqueField } from './unique';
 import { ValidationError, type Issue } from '../errors';
 import { ratingFormSchema } from './rating-form';
 import { compileStudyPattern, MAX_STUDY_PATTERNS } from './normalize';
+import { findUnstorable } from './text-input';
 
 export const MODALITIES = ['photon', 'proton', 'electron', 'brachytherapy'] as const;
 export type Modality = (typeof MODALITIES)[number];
@@ -155,6 +156,16 @@ export function validateStudyFile(
 	file: string,
 	lineOf: (path: (string | number)[]) => number | undefined = () => undefined
 ): StudyFile {
+	const bad = findUnstorable(raw);
+	if (bad)
+		throw new ValidationError([
+			{
+				file,
+				line: lineOf(bad.field.split('.')),
+				field: bad.field || undefined,
+				message: bad.message
+			}
+		]);
 	const parsed = studyFileSchema.safeParse(raw);
 	if (parsed.success) return parsed.data;
 	throw new ValidationError(
@@ -173,11 +184,18 @@ export function parseJsonl(text: string, file: string): Located<unknown>[] {
 	const issues: Issue[] = [];
 	text.split(/\r?\n/).forEach((line, i) => {
 		if (line.trim() === '') return;
+		let value: unknown;
 		try {
-			rows.push({ line: i + 1, value: JSON.parse(line) });
+			value = JSON.parse(line);
 		} catch (e) {
 			issues.push({ file, line: i + 1, message: `invalid JSON (${(e as Error).message})` });
+			return;
 		}
+		// JSON's \u0000 and lone \ud800 escapes give text the database cannot store.
+		const bad = findUnstorable(value);
+		if (bad)
+			issues.push({ file, line: i + 1, field: bad.field || undefined, message: bad.message });
+		else rows.push({ line: i + 1, value });
 	});
 	if (issues.length) throw new ValidationError(issues);
 	return rows;

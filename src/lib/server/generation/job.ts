@@ -5,7 +5,7 @@
  * twice and never lose one; each result is written as soon as it is finished. Preflight runs
  * before anything is claimed or written.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { and, eq, inArray } from 'drizzle-orm';
 import { renderPrompt, type CheckpointManifest } from '../../domain/checkpoint-manifest';
@@ -19,6 +19,7 @@ import { importStudy } from '../studies/import';
 import type { StudyDefinition } from '../studies/loader';
 import { digestOf } from './digests';
 import * as jobs from './jobs';
+import { logServerError } from '../log';
 import * as leases from './leases';
 import { describeRuntime, runGeneration, type GenerationResult, type RuntimeInfo } from './llama';
 import { preflight } from './preflight';
@@ -225,7 +226,9 @@ async function generateCheckpoint(
 				const { cancelRequested } = await jobs.beat(db, job.id, progress);
 				if (cancelRequested && !stop.signal.aborted)
 					stop.abort(new Error('Cancelled by a coordinator'));
-			})().catch((e: unknown) => console.error(`generation heartbeat of job ${job.id} failed:`, e));
+			})().catch((e: unknown) =>
+				logServerError(randomUUID(), `generation heartbeat of job ${job.id}`, e)
+			);
 		},
 		Math.min(jobs.HEARTBEAT_MS, (leaseSeconds * 1000) / 3)
 	);
