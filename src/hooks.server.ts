@@ -15,6 +15,8 @@ import * as users from '$lib/server/auth/users';
 import { bodyLimitOf, formatBytes, withinLimit } from '$lib/server/body-limit';
 import { errorResponse, redirectResponse } from '$lib/server/error-response';
 import { stopAll } from '$lib/server/generation/background';
+import { logServerError } from '$lib/server/log';
+import { unstorableInput } from '$lib/server/text-guard';
 import * as jobs from '$lib/server/generation/jobs';
 import { raterFromToken } from '$lib/server/rating';
 import { FALLBACK_CSP, SECURITY_HEADERS } from '$lib/server/security-headers.js';
@@ -119,12 +121,20 @@ const limitBody: Handle = async ({ event, resolve }) => {
 	return resolve(event);
 };
 
-export const handle = sequence(headers, session, authorize, limitBody);
+/** Last: text the database cannot store is a 400 naming the field (or a 404 in the path). */
+const guardText: Handle = async ({ event, resolve }) => {
+	const refusal = await unstorableInput(event);
+	if (refusal) return errorResponse(event, refusal.status, refusal.message);
+	return resolve(event);
+};
+
+export const handle = sequence(headers, session, authorize, limitBody, guardText);
 
 export const handleError: HandleServerError = ({ error: e, event, status, message }) => {
 	if (status === 404) return { message: 'Not found' };
 	const errorId = randomUUID();
-	console.error(`[${errorId}] ${event.request.method} ${event.route.id ?? event.url.pathname}`, e);
+	// The route id, never the URL (a rater link holds its token); no body, query or parameters.
+	logServerError(errorId, `${event.request.method} ${event.route.id ?? '(no route)'}`, e);
 	// Kit's own message for 4xx (e.g. "Method Not Allowed"); never the error's text, stack or SQL.
 	return { message: status >= 500 ? 'Something went wrong on the server.' : message, errorId };
 };

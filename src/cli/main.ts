@@ -41,7 +41,7 @@ Commands:
                                        stop and restart, and to run on several machines at once
                                        against one PostgreSQL (outputs are leased)
   status <slug>                        cases, outputs per checkpoint, rounds and rater progress
-  export <slug> --round NAME [--format long|wide|json|codebook] [--out FILE]
+  export <slug> --round NAME [--format long|wide|json|codebook|long-excel|wide-excel] [--out FILE]
                                        ratings of a round, streamed (checkpoint once unblinded)
   analyze <slug> --round NAME [--format md|json] [--out FILE]
                                        the study analysis of an unblinded round (as on its page)
@@ -177,8 +177,9 @@ const commands: Record<string, (args: string[], values: Values) => Promise<void>
 			if (!slug) throw new UsageError('export needs a study slug');
 			const { round } = await roundByName(d, slug, need(values, 'round'));
 			const format = (values.format ?? 'long') as string;
-			if (!['long', 'wide', 'json', 'codebook'].includes(format))
-				throw new UsageError('--format is one of long, wide, json, codebook');
+			const formats = ['long', 'wide', 'json', 'codebook', 'long-excel', 'wide-excel'];
+			if (!formats.includes(format))
+				throw new UsageError(`--format is one of ${formats.join(', ')}`);
 			const out = await exportsService.exportStream(
 				d.db,
 				CLI,

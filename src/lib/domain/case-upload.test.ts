@@ -170,3 +170,34 @@ describe('parseCasesUpload', () => {
 		expect(preview.rows[0]).toEqual(['P0', '', 'D0', 'T1', '', '', '']);
 	});
 });
+
+describe('text the database cannot store', () => {
+	it('is reported by line and column in a CSV, and by line and field in JSONL', () => {
+		// (A CSV is parsed as UTF-8 bytes: a lone surrogate cannot survive that, only NUL can.)
+		const csv = 'id,diagnosis\nP1,ok\nP2,bad\u0000x\nP3,fine\n';
+		expect(issuesOf(() => parseCasesText(csv, 'c.csv'))).toEqual([
+			{
+				file: 'c.csv',
+				line: 3,
+				field: 'diagnosis',
+				message: 'contains a NUL character (U+0000), which cannot be stored'
+			}
+		]);
+		const jsonl =
+			'{"id":"P1","source":{"dx":"ok"}}\n{"id":"P2","source":{"dx":"a\\u0000b"}}\n{"id":"P3","source":{"dx":"\\udc00"}}\n';
+		expect(issuesOf(() => parseCasesText(jsonl, 'c.jsonl'))).toEqual([
+			{
+				file: 'c.jsonl',
+				line: 2,
+				field: 'source.dx',
+				message: 'contains a NUL character (U+0000), which cannot be stored'
+			},
+			{
+				file: 'c.jsonl',
+				line: 3,
+				field: 'source.dx',
+				message: 'contains an unpaired surrogate (U+DC00), which is not valid Unicode'
+			}
+		]);
+	});
+});

@@ -13,6 +13,7 @@ import {
 	type CaseRow,
 	type Located
 } from './study-definition';
+import { safeName, unstorableText } from './text-input';
 import { sizeProblem } from './upload-limits';
 
 interface Parsed {
@@ -144,6 +145,16 @@ function parseCasesCsv(lines: Iterable<Line>, file: string): Parsed {
 			issues.push({ file, line, message: record });
 			continue;
 		}
+		// The database cannot store NUL; CSV text decoded from UTF-8 holds no lone surrogate, but
+		// text handed over as a string might.
+		let unstorable = false;
+		record.forEach((cell, i) => {
+			const message = unstorableText(cell);
+			if (!message) return;
+			unstorable = true;
+			const name = columns?.[i] ?? `column ${i + 1}`;
+			issues.push({ file, line, field: safeName(name), message });
+		});
 		if (!columns) {
 			columns = record;
 			columns.forEach((name, i) => {
@@ -155,6 +166,7 @@ function parseCasesCsv(lines: Iterable<Line>, file: string): Parsed {
 			if (!columns.includes('id')) issues.push({ file, line, message: 'has no "id" column' });
 			continue;
 		}
+		if (unstorable) continue;
 		if (record.length !== columns.length) {
 			issues.push({
 				file,

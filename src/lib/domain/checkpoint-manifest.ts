@@ -4,6 +4,7 @@
  * read and YAML-parse the file and hand over the value with the file name used in messages.
  */
 import { z } from 'zod';
+import { findUnstorable } from './text-input';
 
 const CHAT_TEMPLATES = ['auto', 'chatml', 'llama3', 'none'] as const;
 export type ChatTemplateName = (typeof CHAT_TEMPLATES)[number];
@@ -88,6 +89,8 @@ export class ManifestError extends Error {
  * @throws ManifestError listing every issue found
  */
 export function parseCheckpointManifest(raw: unknown, file: string): CheckpointManifest {
+	const bad = findUnstorable(raw);
+	if (bad) throw new ManifestError(file, [{ path: bad.field || '(root)', message: bad.message }]);
 	const result = checkpointManifestSchema.safeParse(raw);
 	if (result.success) return result.data;
 	throw new ManifestError(

@@ -164,3 +164,32 @@ describe('csvRecordToCase', () => {
 		});
 	});
 });
+
+describe('text the database cannot store', () => {
+	it('is an issue naming file, line and field in study.yaml and in outputs', () => {
+		expect(
+			issuesOf(() =>
+				validateStudyFile({ ...validStudy, name: 'S\u0000' }, 'study.yaml', (p) =>
+					p.join('.') === 'name' ? 1 : undefined
+				)
+			)
+		).toEqual([
+			{
+				file: 'study.yaml',
+				line: 1,
+				field: 'name',
+				message: 'contains a NUL character (U+0000), which cannot be stored'
+			}
+		]);
+		expect(
+			issuesOf(() => parseJsonl('{"case_id":"P1","text":"\\ud800 letter"}\n', 'o.jsonl'))
+		).toEqual([
+			{
+				file: 'o.jsonl',
+				line: 1,
+				field: 'text',
+				message: 'contains an unpaired surrogate (U+D800), which is not valid Unicode'
+			}
+		]);
+	});
+});

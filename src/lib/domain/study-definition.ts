@@ -9,6 +9,8 @@ import { ValidationError, type Issue } from '../errors';
 import { ratingFormSchema } from './rating-form';
 import { parseJsonLine } from './json-line';
 import { textLines, type Line } from './lines';
+import { compileStudyPattern, MAX_STUDY_PATTERNS } from './normalize';
+import { findUnstorable } from './text-input';
 
 export const MODALITIES = ['photon', 'proton', 'electron', 'brachytherapy'] as const;
 export type Modality = (typeof MODALITIES)[number];
@@ -49,6 +51,21 @@ export const analysisSettingsSchema = z
 	.strict();
 export type AnalysisSettings = z.output<typeof analysisSettingsSchema>;
 
+/** The study's own normalization patterns (study.yaml `normalize:`), on top of the built-in rules. */
+export const normalizeSettingsSchema = z
+	.object({
+		patterns: z
+			.array(
+				z.string().superRefine((source, ctx) => {
+					const re = compileStudyPattern(source);
+					if (typeof re === 'string') ctx.addIssue({ code: 'custom', message: re });
+				})
+			)
+			.max(MAX_STUDY_PATTERNS, `at most ${MAX_STUDY_PATTERNS} patterns`)
+			.default([])
+	})
+	.strict();
+
 export const studyFileSchema = z
 	.object({
 		name: z.string().trim().min(1).max(200),
@@ -59,7 +76,9 @@ export const studyFileSchema = z
 			.string()
 			.regex(/\.(jsonl|csv)$/i, 'must be a .jsonl or .csv file relative to study.yaml'),
 		checkpoints: z.array(checkpointRefSchema).min(1, 'needs at least one checkpoint'),
-		analysis: analysisSettingsSchema.optional()
+		analysis: analysisSettingsSchema.optional(),
+		/** Extra patterns removed from every output before raters see it (domain/normalize.ts). */
+		normalize: normalizeSettingsSchema.optional()
 	})
 	.strict()
 	.superRefine(uniqueField('checkpoints', 'name', 'checkpoint name'))
@@ -139,6 +158,16 @@ export function validateStudyFile(
 	file: string,
 	lineOf: (path: (string | number)[]) => number | undefined = () => undefined
 ): StudyFile {
+	const bad = findUnstorable(raw);
+	if (bad)
+		throw new ValidationError([
+			{
+				file,
+				line: lineOf(bad.field.split('.')),
+				field: bad.field || undefined,
+				message: bad.message
+			}
+		]);
 	const parsed = studyFileSchema.safeParse(raw);
 	if (parsed.success) return parsed.data;
 	throw new ValidationError(
@@ -165,12 +194,16 @@ export function readJsonl(
 	for (const { line, text } of typeof input === 'string' ? textLines(input) : input) {
 		if (text.trim() === '') continue;
 		const parsed = parseJsonLine(text);
-		if (parsed.ok) rows.push({ line, value: parsed.value });
-		else {
+		if (!parsed.ok) {
 			const { column, field, message } = parsed.issue;
 			const where = column === undefined ? '' : ` at column ${column}`;
 			issues.push({ file, line, ...(field ? { field } : {}), message: message + where });
+			continue;
 		}
+		// JSON's \u0000 and lone \ud800 escapes give text the database cannot store.
+		const bad = findUnstorable(parsed.value);
+		if (bad) issues.push({ file, line, field: bad.field || undefined, message: bad.message });
+		else rows.push({ line, value: parsed.value });
 	}
 	return { rows, issues };
 }

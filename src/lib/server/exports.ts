@@ -8,6 +8,7 @@ import { alias } from 'drizzle-orm/pg-core';
 import { summarizeByGroup, type CellSummary } from '../analysis/descriptive';
 import { toCsv, toCsvRows, type CsvValue } from '../domain/csv';
 import type { RatingForm } from '../domain/rating-form';
+import { SPREADSHEET_SAFE_RULE, spreadsheetSafeChunks } from '../domain/spreadsheet-safe';
 import { ConflictError, ForbiddenError } from '../errors';
 import { designOf } from './assign';
 import type { Actor } from './auth/actors';
@@ -75,7 +76,13 @@ export type PairwiseRow = Record<
 	(typeof PAIRWISE_LONG_COLUMNS)[number],
 	string | number | Date | null
 >;
-export type ExportFormat = 'long' | 'wide' | 'json' | 'codebook';
+export type ExportFormat = 'long' | 'wide' | 'json' | 'codebook' | SpreadsheetSafeFormat;
+/** The long and wide CSV made safe to open in a spreadsheet (spreadsheet-safe.ts). */
+type SpreadsheetSafeFormat = 'long-excel' | 'wide-excel';
+const EXACT_OF: Record<SpreadsheetSafeFormat, ExportFormat> = {
+	'long-excel': 'long',
+	'wide-excel': 'wide'
+};
 
 type Exportable = Awaited<ReturnType<typeof exportable>>;
 
@@ -317,6 +324,15 @@ export async function exportStream(
 	format: ExportFormat,
 	pageSize = PAGE
 ): Promise<{ filename: string; contentType: string; chunks: AsyncIterable<string> }> {
+	if (format === 'long-excel' || format === 'wide-excel') {
+		// The exact CSV, rewritten on its way out: the data path stays the same for both.
+		const exact = await exportStream(db, actor, roundId, EXACT_OF[format], pageSize);
+		return {
+			...exact,
+			filename: exact.filename.replace(/\.csv$/, '-excel.csv'),
+			chunks: spreadsheetSafeChunks(exact.chunks)
+		};
+	}
 	const target = await exportable(db, actor, roundId);
 	const { round, slug, unblinded } = target;
 	const base = `${slug}-${round.name.replace(/[^A-Za-z0-9._-]+/g, '-')}`;
@@ -484,8 +500,16 @@ export function codebook(form: RatingForm, kind: 'absolute' | 'pairwise' = 'abso
 		: form.dimensions.flatMap((d) =>
 				d.anchors.map((a, i) => ({ variable: d.key, type: `value ${i + 1}`, description: a }))
 			);
-	return toCsv(['variable', 'type', 'description'], [...rows, ...anchors]);
+	const notes = [
+		{ variable: '(text cells)', type: 'note', description: EXACT_RULE },
+		{ variable: '(text cells)', type: 'note', description: SPREADSHEET_SAFE_RULE }
+	];
+	return toCsv(['variable', 'type', 'description'], [...rows, ...anchors, ...notes]);
 }
+
+/** Why the exact exports may hold cells a spreadsheet would run (see spreadsheet-safe.ts). */
+const EXACT_RULE =
+	"In long.csv and wide.csv every text cell (comments, codes, names) is exactly what was entered, so a cell may begin with =, +, -, @, a tab or a carriage return: the files are data for R, pandas or SPSS, and a statistician must get the rater's text unchanged. A spreadsheet may run such a cell as a formula; open long-excel.csv or wide-excel.csv in Excel or LibreOffice instead.";
 
 export async function longCsv(db: Db, actor: Actor, roundId: string): Promise<string> {
 	const { chunks } = await exportStream(db, actor, roundId, 'long');

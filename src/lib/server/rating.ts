@@ -10,6 +10,7 @@ import type { RatingForm } from '../domain/rating-form';
 import { isScore } from '../domain/rating-form';
 import { CHOICES, type Choice } from '../domain/round-options';
 import { estimateSecondsLeft } from '../domain/time-left';
+import { unstorableText } from '../domain/text-input';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import type { RaterActor } from './auth/actors';
 import { hashToken } from './auth/tokens';
@@ -398,11 +399,18 @@ export async function saveScore(
 	});
 }
 
+/**
+ * A rater's text as stored: line breaks as LF (a browser's form post sends CRLF, an API client
+ * may send a bare CR), so R's read.csv, which reads every CR as a line end, gets the exported
+ * text byte for byte. NUL and unpaired surrogates, which PostgreSQL cannot store, are refused.
+ */
 function requireText(field: string, value: unknown, max: number): string {
 	if (typeof value !== 'string') throw new ValidationError([{ field, message: 'must be text' }]);
 	if (value.length > max)
 		throw new ValidationError([{ field, message: `is longer than ${max} characters` }]);
-	return value;
+	const bad = unstorableText(value);
+	if (bad) throw new ValidationError([{ field, message: bad }]);
+	return value.replace(/\r\n?/g, '\n');
 }
 
 /**

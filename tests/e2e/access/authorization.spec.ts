@@ -74,14 +74,14 @@ test.afterAll(async () => {
 	await server?.stop();
 });
 
-function send(visitor: Visitor, key: string, round: 'unblinded' | 'open') {
+function send(visitor: Visitor, key: string, round: 'unblinded' | 'open', file = 'long.csv') {
 	const [method, routeId, action] = key.split(' ') as [string, string, string | undefined];
 	const f = server.fixture;
 	const url = urlOf(routeId, {
 		id: round === 'open' ? f.openRound! : f.unblindedRound!,
 		slug: f.slug!,
 		checkpoint: f.checkpoint!,
-		file: 'long.csv',
+		file,
 		code: f.codeA!,
 		token: 'not-a-valid-link'
 	});
@@ -128,6 +128,27 @@ test('each visitor gets the expected status from every route', async () => {
 			}
 	}
 	// compared as one list, so a failure shows every row that differs at once
+	expect(got).toEqual(want);
+});
+
+test('every export file, the spreadsheet-safe ones too, answers each visitor as long.csv does', async () => {
+	await signIn('stat'); // the matrix ended both sessions with its last row
+	await signIn('coord');
+	const key = 'GET /(coordinator)/rounds/[id]/export/[file]';
+	const rows = EXPECTATIONS[key] as Record<'unblinded' | 'open', Row>;
+	const got: string[] = [];
+	const want: string[] = [];
+	for (const file of ['wide.csv', 'codebook.csv', 'long-excel.csv', 'wide-excel.csv'])
+		for (const round of ['unblinded', 'open'] as const)
+			for (const v of VISITORS) {
+				const response = await send(v, key, round, file);
+				const label = `${file} (${round} round) as ${v}`;
+				expectSecurityHeaders(response, label);
+				got.push(`${label}: ${response.status()}`);
+				want.push(`${label}: ${rows[round][v]}`);
+				if (response.status() === 200 && file.endsWith('-excel.csv'))
+					expect(response.headers()['content-disposition'], label).toContain('-excel.csv');
+			}
 	expect(got).toEqual(want);
 });
 

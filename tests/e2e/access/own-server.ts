@@ -14,6 +14,8 @@ export interface OwnServer {
 	url: string;
 	/** What the prepare script wrote to <dir>/fixture.json. */
 	fixture: Record<string, string>;
+	/** Everything the server wrote to stdout and stderr so far (with `capture`; else ''). */
+	output(): string;
 	stop(): Promise<void>;
 }
 
@@ -28,7 +30,17 @@ function freePort(): Promise<number> {
 	});
 }
 
-export async function startOwnServer(prepareScript?: string): Promise<OwnServer> {
+export interface OwnServerOptions {
+	/** Set for the prepare script and the server, e.g. DATABASE_URL to serve PostgreSQL. */
+	env?: Record<string, string>;
+	/** Keep the server's stdout and stderr (for specs about what the server logs). */
+	capture?: boolean;
+}
+
+export async function startOwnServer(
+	prepareScript?: string,
+	opts: OwnServerOptions = {}
+): Promise<OwnServer> {
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'blindeval-access-'));
 	const port = await freePort();
 	const url = `http://127.0.0.1:${port}`;
@@ -41,8 +53,15 @@ export async function startOwnServer(prepareScript?: string): Promise<OwnServer>
 	};
 	delete env.DATABASE_URL;
 	delete env.BODY_SIZE_LIMIT; // server.js's default is what is under test
+	Object.assign(env, opts.env);
 	if (prepareScript) execFileSync('npx', ['tsx', prepareScript, dir], { env, stdio: 'inherit' });
-	const child: ChildProcess = spawn('node', ['server.js'], { env, stdio: 'inherit' });
+	const child: ChildProcess = spawn('node', ['server.js'], {
+		env,
+		stdio: opts.capture ? ['ignore', 'pipe', 'pipe'] : 'inherit'
+	});
+	let output = '';
+	child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+	child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
 	const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
 	const deadline = Date.now() + 120_000;
 	for (;;) {
@@ -59,6 +78,7 @@ export async function startOwnServer(prepareScript?: string): Promise<OwnServer>
 	return {
 		url,
 		fixture: fs.existsSync(fixtureFile) ? JSON.parse(fs.readFileSync(fixtureFile, 'utf8')) : {},
+		output: () => output,
 		async stop() {
 			child.kill('SIGTERM');
 			await exited;

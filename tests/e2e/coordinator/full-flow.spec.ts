@@ -27,7 +27,8 @@ const RATERS = [
 	{ name: 'Dr Rater One', email: 'one@clinic.test' },
 	{ name: 'Dr Rater Two', email: '' }
 ];
-const COMMENT = 'Addressee missing the referring GP.';
+// Begins with "=", as a formula would: exact in long.csv, neutralised in long-excel.csv.
+const COMMENT = '=Addressee missing the referring GP.';
 
 /** One score a rater entered, as the long CSV must hold it. */
 interface Entered {
@@ -251,6 +252,11 @@ test('a coordinator runs a study from an empty database to the unblinded export'
 				).toEqual(new Set(CHECKPOINTS));
 		const commented = rows.filter((r) => r.comment);
 		expect(commented.map((r) => [r.rater, r.comment])).toEqual([[links[0]!.pseudonym, COMMENT]]);
+		// "Open in Excel": the same rows with a BOM, the comment behind a ' so it stays text.
+		const excel = await download(page, () => page.getByTestId('export-excel').click());
+		expect(excel.startsWith('\uFEFF')).toBe(true);
+		const safe = parse(excel.slice(1), { columns: true }) as Record<string, string>[];
+		expect(safe).toEqual(rows.map((r) => ({ ...r, comment: r.comment ? `'${r.comment}` : '' })));
 	});
 
 	await test.step('the audit log of the study shows every step', async () => {

@@ -27,6 +27,7 @@ import {
 	uuid
 } from 'drizzle-orm/pg-core';
 import type { RatingForm } from '../../domain/rating-form';
+import type { NormalizeSettings } from '../../domain/normalize';
 import type { StoredDesign } from '../../domain/round-options';
 import type { AnalysisSettings } from '../../domain/study-definition';
 
@@ -43,6 +44,8 @@ export const studies = pgTable('studies', {
 	form: jsonb().$type<RatingForm>().notNull(),
 	/** Pre-registered analysis settings (study.yaml `analysis:`); null means the defaults. */
 	analysis: jsonb().$type<AnalysisSettings>(),
+	/** The study's own normalization patterns (study.yaml `normalize:`); null means none. */
+	normalize: jsonb().$type<NormalizeSettings>(),
 	/** SHA-256 of the imported definition (study.yaml + referenced files); re-import detects change. */
 	definitionHash: text().notNull().default(''),
 	/** Absolute path of the study folder last imported: generation started from the UI reads it. */

@@ -3,9 +3,11 @@
  * errors show on the form), the work itself in the background of the server process. Progress
  * and cancellation go through the generation_jobs table, exactly as for the CLI.
  */
+import { randomUUID } from 'node:crypto';
 import { ConflictError, ValidationError } from '../../errors';
 import type { Actor } from '../auth/actors';
 import type { Db } from '../db';
+import { logServerError } from '../log';
 import { loadStudy } from '../studies/loader';
 import { prepareGeneration } from './job';
 
@@ -38,7 +40,7 @@ export async function startInBackground(
 		.run()
 		.then(
 			() => undefined,
-			(e: unknown) => console.error(`generation of ${study.slug}/${checkpoint} failed:`, e)
+			(e: unknown) => logServerError(randomUUID(), `generation of ${study.slug}/${checkpoint}`, e)
 		)
 		.finally(() => running.delete(key));
 	running.set(key, { controller, done });

@@ -5,20 +5,21 @@
  * twice and never lose one; each result is written as soon as it is finished. Preflight runs
  * before anything is claimed or written.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { and, eq, inArray } from 'drizzle-orm';
 import { renderPrompt, type CheckpointManifest } from '../../domain/checkpoint-manifest';
-import { normalizeOutput } from '../../domain/normalize';
+import { normalizeOutput, type NormalizeSettings } from '../../domain/normalize';
 import { ConflictError, ValidationError, type Issue } from '../../errors';
 import type { Actor } from '../auth/actors';
 import * as audit from '../audit';
 import type { Db } from '../db';
-import { cases, checkpoints, items, outputs } from '../db/schema';
+import { cases, checkpoints, items, outputs, studies } from '../db/schema';
 import { importStudy } from '../studies/import';
 import type { StudyDefinition } from '../studies/loader';
 import { digestOf } from './digests';
 import * as jobs from './jobs';
+import { logServerError } from '../log';
 import * as leases from './leases';
 import { describeRuntime, runGeneration, type GenerationResult, type RuntimeInfo } from './llama';
 import { preflight } from './preflight';
@@ -147,6 +148,12 @@ async function generateCheckpoint(
 		.from(checkpoints)
 		.where(and(eq(checkpoints.studyId, studyId), eq(checkpoints.name, name)));
 	if (!checkpoint) throw new Error(`checkpoint ${name} missing after import`);
+	// The study's own normalization patterns, read once: raters see every output normalized alike.
+	const [study] = await db
+		.select({ normalize: studies.normalize })
+		.from(studies)
+		.where(eq(studies.id, studyId));
+	const normalize = study?.normalize ?? null;
 
 	const all = await db
 		.select({ id: outputs.id, caseId: cases.externalId })
@@ -219,7 +226,9 @@ async function generateCheckpoint(
 				const { cancelRequested } = await jobs.beat(db, job.id, progress);
 				if (cancelRequested && !stop.signal.aborted)
 					stop.abort(new Error('Cancelled by a coordinator'));
-			})().catch((e: unknown) => console.error(`generation heartbeat of job ${job.id} failed:`, e));
+			})().catch((e: unknown) =>
+				logServerError(randomUUID(), `generation heartbeat of job ${job.id}`, e)
+			);
 		},
 		Math.min(jobs.HEARTBEAT_MS, (leaseSeconds * 1000) / 3)
 	);
@@ -236,7 +245,13 @@ async function generateCheckpoint(
 	};
 	const onResult = async (r: GenerationResult) => {
 		if (
-			!(await writeResult(db, worker, r, { modelSha256, adapters, runtime, manifest: runManifest }))
+			!(await writeResult(db, worker, r, {
+				modelSha256,
+				adapters,
+				runtime,
+				manifest: runManifest,
+				normalize
+			}))
 		)
 			return; // lease lost (this worker was presumed dead): another worker owns the output now
 		progress.done++;
@@ -286,10 +301,11 @@ async function writeResult(
 		adapters: { path: string; scale: number; sha256: string }[];
 		runtime: RuntimeInfo;
 		manifest: CheckpointManifest;
+		normalize: NormalizeSettings | null;
 	}
 ): Promise<boolean> {
 	const ok = r.finishReason !== 'error';
-	const normalized = normalizeOutput(r.text);
+	const normalized = normalizeOutput(r.text, ctx.normalize);
 	const written = await db
 		.update(outputs)
 		.set({

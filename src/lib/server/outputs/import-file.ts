@@ -108,7 +108,7 @@ export async function importOutputsText(
 			const outputsPath = opts.pathFor?.(name) ?? display;
 			const cp = { name, kind: 'imported' as const, outputsPath, outputs };
 			const checkpointId = await upsertCheckpoint(tx, study.id, cp, summary);
-			await upsertImported(tx, checkpointId, cp, caseIds, summary);
+			await upsertImported(tx, checkpointId, cp, caseIds, summary, study.normalize);
 		}
 		await audit.record(tx, actor, {
 			action: 'outputs.import',

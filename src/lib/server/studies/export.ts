@@ -121,6 +121,7 @@ export async function studyFiles(db: Db, slug: string, target?: string): Promise
 		cases: 'cases.jsonl',
 		checkpoints: refs,
 		...(study.analysis ? { analysis: study.analysis } : {}),
+		...(study.normalize ? { normalize: study.normalize } : {}),
 		form: study.form
 	};
 	return [

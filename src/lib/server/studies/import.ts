@@ -5,7 +5,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { and, eq, inArray } from 'drizzle-orm';
-import { normalizeOutput } from '../../domain/normalize';
+import { normalizeOutput, type NormalizeSettings } from '../../domain/normalize';
 import { ConflictError, ValidationError } from '../../errors';
 import type { Actor } from '../auth/actors';
 import * as audit from '../audit';
@@ -48,6 +48,7 @@ export async function importStudy(
 			seed: def.study.seed,
 			form: def.study.form,
 			analysis: def.study.analysis ?? null,
+			normalize: def.study.normalize ?? null,
 			definitionHash: def.hash,
 			sourceDir: def.dir
 		};
@@ -60,6 +61,7 @@ export async function importStudy(
 					seed: study.seed,
 					form: study.form,
 					analysis: study.analysis,
+					normalize: study.normalize,
 					hash: study.definitionHash
 				}
 			: null;
@@ -80,9 +82,12 @@ export async function importStudy(
 		const caseIds = await upsertCases(tx, studyId, def.cases, casesFile, summary);
 		for (const cp of def.checkpoints) {
 			const checkpointId = await upsertCheckpoint(tx, studyId, cp, summary);
-			if (cp.kind === 'imported') await upsertImported(tx, checkpointId, cp, caseIds, summary);
+			if (cp.kind === 'imported')
+				await upsertImported(tx, checkpointId, cp, caseIds, summary, values.normalize);
 			else await ensurePending(tx, checkpointId, [...caseIds.values()]);
 		}
+		if (before && !same(before.normalize, values.normalize))
+			await renormalize(tx, studyId, values.normalize, summary);
 		await audit.record(tx, actor, {
 			action: summary.created ? 'study.create' : 'study.import',
 			entity: 'study',
@@ -95,6 +100,7 @@ export async function importStudy(
 				seed: values.seed,
 				form: values.form,
 				analysis: values.analysis,
+				normalize: values.normalize,
 				hash: def.hash,
 				cases: summary.cases,
 				checkpoints: summary.checkpoints,
@@ -211,7 +217,8 @@ export async function upsertImported(
 	checkpointId: string,
 	cp: LoadedCheckpoint,
 	caseIds: Map<string, string>,
-	summary: ImportSummary
+	summary: ImportSummary,
+	settings: NormalizeSettings | null
 ): Promise<void> {
 	const existing = await tx.select().from(outputs).where(eq(outputs.checkpointId, checkpointId));
 	const byCase = new Map(existing.map((o) => [o.caseId, o]));
@@ -232,7 +239,7 @@ export async function upsertImported(
 	);
 	for (const { value, line } of cp.outputs ?? []) {
 		const caseId = caseIds.get(value.case_id)!;
-		const normalized = normalizeOutput(value.text);
+		const normalized = normalizeOutput(value.text, settings);
 		const row = {
 			caseId,
 			checkpointId,
@@ -260,6 +267,51 @@ export async function upsertImported(
 				.where(eq(outputs.id, old.id));
 			summary.outputs.updated++;
 		}
+	}
+}
+
+/**
+ * The study's own normalization patterns changed: every finished output is normalized again.
+ * An output whose text for raters would change while it is in a round is refused, like any
+ * other change to what raters already see.
+ */
+async function renormalize(
+	tx: Db,
+	studyId: string,
+	settings: NormalizeSettings | null,
+	summary: ImportSummary
+): Promise<void> {
+	const done = await tx
+		.select({
+			id: outputs.id,
+			rawText: outputs.rawText,
+			text: outputs.text,
+			normalization: outputs.normalization,
+			caseId: cases.externalId,
+			checkpoint: checkpoints.name
+		})
+		.from(outputs)
+		.innerJoin(checkpoints, eq(checkpoints.id, outputs.checkpointId))
+		.innerJoin(cases, eq(cases.id, outputs.caseId))
+		.where(and(eq(checkpoints.studyId, studyId), eq(outputs.status, 'done')));
+	for (const o of done) {
+		if (o.rawText === null) continue; // a finished output always has its raw text
+		const next = normalizeOutput(o.rawText, settings);
+		if (next.text === o.text && same(next.rules, o.normalization)) continue;
+		const [shown] = await tx
+			.select({ id: items.id })
+			.from(items)
+			.where(eq(items.outputId, o.id))
+			.limit(1);
+		if (shown && next.text !== o.text)
+			throw new ConflictError(
+				`normalize.patterns: the letter of checkpoint "${o.checkpoint}" for case "${o.caseId}" would change, but raters already see it in a round; keep the patterns as they were`
+			);
+		await tx
+			.update(outputs)
+			.set({ text: next.text, normalization: next.rules, updatedAt: new Date() })
+			.where(eq(outputs.id, o.id));
+		summary.outputs.updated++;
 	}
 }
 

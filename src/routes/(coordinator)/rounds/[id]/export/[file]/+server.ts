@@ -9,7 +9,10 @@ const FILES: Record<string, ExportFormat> = {
 	'long.csv': 'long',
 	'wide.csv': 'wide',
 	'ratings.json': 'json',
-	'codebook.csv': 'codebook'
+	'codebook.csv': 'codebook',
+	// For opening in Excel or LibreOffice: formulas neutralised (domain/spreadsheet-safe.ts).
+	'long-excel.csv': 'long-excel',
+	'wide-excel.csv': 'wide-excel'
 };
 
 /** Streamed exports of a round (see README, "Exports"). */
