@@ -28,7 +28,10 @@ function freePort(): Promise<number> {
 	});
 }
 
-export async function startOwnServer(prepareScript?: string): Promise<OwnServer> {
+export async function startOwnServer(
+	prepareScript?: string,
+	extraEnv: NodeJS.ProcessEnv = {}
+): Promise<OwnServer> {
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'blindeval-access-'));
 	const port = await freePort();
 	const url = `http://127.0.0.1:${port}`;
@@ -37,7 +40,8 @@ export async function startOwnServer(prepareScript?: string): Promise<OwnServer>
 		BLINDEVAL_DATA_DIR: path.join(dir, 'data'),
 		PORT: String(port),
 		HOST: '127.0.0.1',
-		ORIGIN: url
+		ORIGIN: url,
+		...extraEnv
 	};
 	delete env.DATABASE_URL;
 	delete env.BODY_SIZE_LIMIT; // server.js's default is what is under test
