@@ -14,6 +14,9 @@ export const BALANCE_BAND = 1.5;
 /** Proposed swaps per unit when mixing an order (order.ts `mix`), and their longest reach. */
 export const MIX_SWEEPS = 40;
 export const MIX_REACH = 8;
+/** Repeats are inserted again (at most this many draws in all) when they unbalance the order. */
+export const REPEAT_ATTEMPTS = 8;
+export const REPEAT_DEVIATION_TARGET = 2.5;
 /** A rater's order is re-drawn when it equals another rater's; only tiny item sets need this. */
 export const MAX_REDRAWS = 50;
 /** Local-search moves per unit×k, and bounds, so large rounds stay well under a second. */

@@ -9,6 +9,8 @@ import {
 	MAX_REPEAT_SHARE,
 	MIX_REACH,
 	MIX_SWEEPS,
+	REPEAT_ATTEMPTS,
+	REPEAT_DEVIATION_TARGET,
 	groupBy,
 	range
 } from './common';
@@ -277,14 +279,34 @@ export function baseOrder(idxs: readonly number[], units: readonly Unit[], rng: 
 	return mix(drawApart(stratified(idxs, units, rng), units), units, rng);
 }
 
-/** One rater's sequence: the base order, then repeats inserted. */
+/**
+ * One rater's sequence: the base order, then repeats inserted. The copies can push a checkpoint
+ * up to about 2 letters further from its fair share; when they push it past
+ * REPEAT_DEVIATION_TARGET, the insertion is drawn again (up to REPEAT_ATTEMPTS in all) and the
+ * best draw kept: fewest copies left out, then the smallest deviation.
+ */
 export function sequenceFor(
 	idxs: readonly number[],
 	units: readonly Unit[],
 	plan: RepeatPlan,
 	rng: Rng
 ): { sequence: Showing[]; short: number } {
-	return withRepeats(baseOrder(idxs, units, rng), units, plan, rng);
+	const base = baseOrder(idxs, units, rng);
+	const deviationOf = (r: { sequence: Showing[] }) =>
+		prefixDeviation(r.sequence.map((s) => units[s.unit]!.stratum));
+	let best = withRepeats(base, units, plan, rng);
+	if (plan.share === 0) return best;
+	let bestDeviation = deviationOf(best);
+	for (let attempt = 1; attempt < REPEAT_ATTEMPTS; attempt++) {
+		if (bestDeviation <= REPEAT_DEVIATION_TARGET) break;
+		const next = withRepeats(base, units, plan, rng);
+		const deviation = deviationOf(next);
+		if (next.short < best.short || (next.short === best.short && deviation < bestDeviation)) {
+			best = next;
+			bestDeviation = deviation;
+		}
+	}
+	return best;
 }
 
 /**
