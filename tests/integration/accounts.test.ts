@@ -230,6 +230,12 @@ describe.each(TEST_DATABASES)('accounts on $name', ({ create }) => {
 			seconds: 5 * 60
 		});
 		expect((await attempt(db, { ip: '10.0.0.8', ...right }, limiter)).status).toBe('ok');
+		// an empty form is wrong, and not counted: it guesses nothing
+		for (let i = 0; i < 10; i++)
+			expect(await attempt(db, { ip: '10.0.0.7', email: '', password: '' }, limiter)).toEqual({
+				status: 'wrong'
+			});
+		expect(limiter.retryAfter('10.0.0.7', '')).toBe(0);
 		const stat = { email: statistician.email, password: 'statistician-pw' };
 		expect((await attempt(db, { ip: '10.0.0.8', ...stat }, limiter)).status).toBe('ok');
 	});

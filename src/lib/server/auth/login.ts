@@ -30,6 +30,9 @@ export async function attempt(
 	limiter: LoginLimiter = LOGIN_LIMITER
 ): Promise<Attempt> {
 	const account = input.email.trim().toLowerCase();
+	// No account has an empty email and no password is empty: such a form is wrong without a
+	// hash check, and not counted (it guesses nothing).
+	if (!account || !input.password) return { status: 'wrong' };
 	const wait = limiter.retryAfter(input.ip, account);
 	if (wait > 0) return { status: 'limited', seconds: Math.ceil(wait / 1000) };
 	// Counted before the password is checked, so parallel guesses cannot all slip through
