@@ -1,13 +1,14 @@
 /**
  * Accounts on both databases: the first-run set-up (once, race-safe, audited), coordinators
  * adding accounts, statisticians refused every change and the exports of rounds not yet
- * unblinded, and sign-in rate limiting through the login service.
+ * unblinded, and sign-in rate limiting through the login service (per account and address,
+ * never locking the account at another address).
  */
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError, ForbiddenError, ValidationError } from '../../src/lib/errors';
 import { CLI, type CoordinatorActor } from '../../src/lib/server/auth/actors';
-import { attempt, limitedMessage } from '../../src/lib/server/auth/login';
+import { SIGN_IN_LIMITS, attempt, limitedMessage } from '../../src/lib/server/auth/login';
 import { LoginLimiter } from '../../src/lib/server/auth/rate-limit';
 import * as users from '../../src/lib/server/auth/users';
 import type { Database } from '../../src/lib/server/db';
@@ -169,34 +170,73 @@ describe.each(TEST_DATABASES)('accounts on $name', ({ create }) => {
 		expect(out.filename).toContain('codebook');
 	});
 
-	it('rate-limits sign-in per address and per account', async () => {
+	it('slows one address down on one account, never the account at another address', async () => {
 		let now = 0;
-		const limiter = new LoginLimiter({ max: 10, windowMs: 15 * 60_000, now: () => now });
+		const limiter = new LoginLimiter({ ...SIGN_IN_LIMITS, now: () => now });
 		const { db } = database;
 		const tryAs = (ip: string, email: string, password: string) =>
 			attempt(db, { ip, email, password }, limiter);
-		for (let i = 0; i < 10; i++)
+		for (let i = 0; i < 5; i++)
 			expect(await tryAs('10.0.0.1', first.email, 'wrong-password')).toEqual({ status: 'wrong' });
-		// the right password no longer helps from that address, nor from another one
+		// from that address even the right password must wait 15 s after the last failure
 		expect(await tryAs('10.0.0.1', first.email, PASSWORD)).toEqual({
 			status: 'limited',
-			minutes: 15
+			seconds: 15
 		});
-		expect((await tryAs('10.0.0.2', first.email, PASSWORD)).status).toBe('limited');
-		// the statistician signs in from 10.0.0.2; that does not clear 10.0.0.1's failures
-		expect((await tryAs('10.0.0.2', statistician.email, 'statistician-pw')).status).toBe('ok');
-		expect((await tryAs('10.0.0.1', statistician.email, 'statistician-pw')).status).toBe('limited');
-		now += 14 * 60_000 + 1;
+		// the owner at another address signs in at once
+		expect((await tryAs('10.0.0.2', first.email, PASSWORD)).status).toBe('ok');
+		// the attacker keeps going, as fast as the doubling delays allow, up to their 15-minute cap
+		for (let i = 0; i < 6; i++) {
+			const wait = limiter.retryAfter('10.0.0.1', first.email);
+			expect(wait).toBe(15_000 * 2 ** i);
+			now += wait;
+			expect((await tryAs('10.0.0.1', first.email, 'wrong-password')).status).toBe('wrong');
+		}
 		expect(await tryAs('10.0.0.1', first.email, PASSWORD)).toEqual({
 			status: 'limited',
-			minutes: 1
+			seconds: 15 * 60
 		});
-		expect(limitedMessage(1)).toBe('Too many failed sign-ins. Try again in 1 minute.');
-		now += 60_000;
-		const ok = await tryAs('10.0.0.1', first.email, PASSWORD);
+		expect(limitedMessage(15 * 60)).toBe('Too many failed sign-ins. Try again in 15 minutes.');
+		expect(limitedMessage(1)).toBe('Too many failed sign-ins. Try again in 1 second.');
+		expect(limitedMessage(15)).toBe('Too many failed sign-ins. Try again in 15 seconds.');
+		// eleven failures later the owner still signs in from elsewhere, and their session works
+		const ok = await tryAs('10.0.0.3', first.email, PASSWORD);
 		expect(ok.status).toBe('ok');
 		expect(await users.fromSession(db, (ok as { token: string }).token)).toMatchObject({
 			id: first.id
 		});
+		// and from the attacker's address once the wait is over
+		now += 15 * 60_000;
+		expect((await tryAs('10.0.0.1', first.email, PASSWORD)).status).toBe('ok');
+	});
+
+	it('limits one address over all accounts, without touching other addresses', async () => {
+		let now = 0;
+		const limiter = new LoginLimiter({ ...SIGN_IN_LIMITS, now: () => now });
+		const { db } = database;
+		// 30 failures in 15 minutes from one address, over several accounts (known or not)
+		for (let i = 0; i < 30; i++) {
+			const email = i === 0 ? statistician.email : `nobody${i}@clinic.test`;
+			expect((await attempt(db, { ip: '10.0.0.9', email, password: 'x' }, limiter)).status).toBe(
+				'wrong'
+			);
+			now += 20_000;
+		}
+		// the address waits until its oldest failure is 15 minutes old, even for an account it
+		// never tried; another address signs in at once
+		const right = { email: first.email, password: PASSWORD };
+		expect(await attempt(db, { ip: '10.0.0.9', ...right }, limiter)).toEqual({
+			status: 'limited',
+			seconds: 5 * 60
+		});
+		expect((await attempt(db, { ip: '10.0.0.8', ...right }, limiter)).status).toBe('ok');
+		// an empty form is wrong, and not counted: it guesses nothing
+		for (let i = 0; i < 10; i++)
+			expect(await attempt(db, { ip: '10.0.0.7', email: '', password: '' }, limiter)).toEqual({
+				status: 'wrong'
+			});
+		expect(limiter.retryAfter('10.0.0.7', '')).toBe(0);
+		const stat = { email: statistician.email, password: 'statistician-pw' };
+		expect((await attempt(db, { ip: '10.0.0.8', ...stat }, limiter)).status).toBe('ok');
 	});
 });

@@ -348,9 +348,11 @@ describe('buildDesign', () => {
 			([r, seq]) =>
 				`${r}: ${seq.map((a) => (a.repeatOf === null ? a.itemId : `${a.itemId}@${a.repeatOf}`)).join(' ')}`
 		);
+		// Pinned again when orders became constrained random shuffles (issue 18): rounds opened
+		// before keep their stored assignments; only new designs use the mixed orders.
 		expect(lines).toEqual([
-			'R01: case2/cp0 case0/cp1 case1/cp1 case2/cp0@0 case0/cp0 case1/cp0 case0/cp1@1 case2/cp1',
-			'R02: case1/cp0 case0/cp1 case2/cp0 case1/cp1 case0/cp0 case1/cp0@0 case2/cp1 case0/cp1@1'
+			'R01: case1/cp0 case2/cp0 case0/cp1 case1/cp1 case2/cp0@1 case0/cp0 case1/cp0@0 case2/cp1',
+			'R02: case2/cp0 case0/cp1 case1/cp0 case2/cp1 case0/cp1@1 case1/cp1 case2/cp0@0 case0/cp0'
 		]);
 	});
 });

@@ -1,7 +1,7 @@
 /**
  * First run on an empty database: set-up → sign in → add a statistician → the statistician
- * reads but cannot change anything → sign out; then the sign-in limit's message. On a server
- * of its own (set-up needs no account to exist; the limit counts per address).
+ * reads but cannot change anything → sign out. On a server of its own (set-up needs no account
+ * to exist). The sign-in limit and redirects: sign-in.spec.ts.
  */
 import { expect, test, type Page } from '@playwright/test';
 import { startOwnServer, type OwnServer } from './own-server';
@@ -99,20 +99,4 @@ test('first-run set-up, accounts and a read-only statistician', async ({ page })
 	await expect(page).toHaveURL(/\/login$/);
 	await page.goto(`${server.url}/studies`);
 	await expect(page).toHaveURL(/\/login\?next=%2Fstudies$/);
-});
-
-test('too many failed sign-ins are refused with when to try again', async ({ page }) => {
-	// Each refusal checks a scrypt hash (memory-hard on purpose): slow on a busy 2-core machine.
-	const slow = { timeout: 20_000 };
-	for (let i = 0; i < 10; i++) {
-		await signIn(page, { email: STATISTICIAN.email, password: `wrong-${i}` });
-		await expect(page.getByRole('alert')).toHaveText('Email or password is wrong.', slow);
-	}
-	// now even the right password is refused, with a clear message
-	await signIn(page, STATISTICIAN);
-	await expect(page.getByRole('alert')).toHaveText(
-		'Too many failed sign-ins. Try again in 15 minutes.',
-		slow
-	);
-	await expect(page).toHaveURL(/\/login$/);
 });

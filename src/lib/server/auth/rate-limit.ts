@@ -1,18 +1,33 @@
 /**
- * Failed sign-ins per client address and per account, in memory: at most `max` failures in any
- * `windowMs`, after which that address or that account is refused until its oldest failure in
- * the window expires. In memory on purpose (one server process; see docs/security.md): a restart
- * forgets the counts.
+ * Failed sign-ins, in memory, limited two ways:
  *
- * A success forgets only the failures of that account from that address, so signing in from
- * one place (or with one's own account) never clears the failures counted elsewhere.
+ * - per account **and** client address together, with growing delays: after `freeFailures`
+ *   failures of one account from one address, that address must wait `baseDelayMs` after its
+ *   last failure before trying that account again, twice as long after each further failure, at
+ *   most `maxDelayMs`. The count is forgotten `forgetMs` after the last failure, or at a success.
+ *   Other addresses are never held back by it, so wrong passwords sent from one place cannot lock
+ *   the account's owner out elsewhere (which a per-account limit allowed);
+ * - per address over all accounts: at most `addressMax` failures in any `addressWindowMs`, then
+ *   that address waits until its oldest failure in the window expires (one address spraying many
+ *   accounts).
+ *
+ * In memory on purpose (one server process; see docs/security.md): a restart forgets the counts.
+ * The address is what adapter-node reports: behind a reverse proxy it must be told which header
+ * holds the client's address (ADDRESS_HEADER, XFF_DEPTH), or every user shares the proxy's.
  */
 export interface LimiterOptions {
-	max: number;
-	windowMs: number;
+	/** Failures of one account from one address before the delays start. */
+	freeFailures: number;
+	/** The first delay; it doubles with each further failure. */
+	baseDelayMs: number;
+	maxDelayMs: number;
+	/** An account–address pair's failures are forgotten this long after its last one. */
+	forgetMs: number;
+	addressMax: number;
+	addressWindowMs: number;
 	/** Milliseconds since the epoch; injected so tests can move time. */
 	now?: () => number;
-	/** Failures kept at most (oldest dropped first), so a flood cannot exhaust memory. */
+	/** Failures and pairs kept at most (oldest dropped first), so a flood cannot exhaust memory. */
 	capacity?: number;
 }
 
@@ -22,51 +37,82 @@ interface Failure {
 	at: number;
 }
 
+interface PairState {
+	failures: number;
+	last: number;
+}
+
 export class LoginLimiter {
-	readonly max: number;
-	readonly windowMs: number;
-	private readonly now: () => number;
-	private readonly capacity: number;
-	/** In the order they happened. */
-	private failures: Failure[] = [];
+	private readonly opts: Required<LimiterOptions>;
+	/** Every failure in the address window, in the order they happened. */
+	private recent: Failure[] = [];
+	/** Per account–address pair; Map order is least recently failed first. */
+	private pairs = new Map<string, PairState>();
 
 	constructor(opts: LimiterOptions) {
-		this.max = opts.max;
-		this.windowMs = opts.windowMs;
-		this.now = opts.now ?? Date.now;
-		this.capacity = opts.capacity ?? 100_000;
+		this.opts = { now: Date.now, capacity: 100_000, ...opts };
 	}
 
 	/** Milliseconds until this address may try this account again; 0 when it may now. */
 	retryAfter(ip: string, account: string): number {
 		this.prune();
-		return Math.max(
-			this.waitFor(this.failures.filter((f) => f.ip === ip)),
-			this.waitFor(this.failures.filter((f) => f.account === account))
-		);
+		return Math.max(this.addressWait(ip), this.pairWait(ip, account));
+	}
+
+	/** The delay that `failures` failures of one pair impose after the last of them. */
+	delayAfter(failures: number): number {
+		const { freeFailures, baseDelayMs, maxDelayMs } = this.opts;
+		if (failures < freeFailures) return 0;
+		return Math.min(maxDelayMs, baseDelayMs * 2 ** Math.min(failures - freeFailures, 30));
 	}
 
 	fail(ip: string, account: string): void {
 		this.prune();
-		this.failures.push({ ip, account, at: this.now() });
-		if (this.failures.length > this.capacity) this.failures.shift();
+		const at = this.opts.now();
+		this.recent.push({ ip, account, at });
+		if (this.recent.length > this.opts.capacity) this.recent.shift();
+		const key = pairKey(ip, account);
+		const state = this.pairs.get(key);
+		this.pairs.delete(key); // re-inserted last: most recently failed
+		this.pairs.set(key, { failures: (state?.failures ?? 0) + 1, last: at });
+		if (this.pairs.size > this.opts.capacity) this.pairs.delete(this.pairs.keys().next().value!);
 	}
 
+	/** Forgets this account's failures from this address (and only those). */
 	succeed(ip: string, account: string): void {
-		this.failures = this.failures.filter((f) => f.ip !== ip || f.account !== account);
+		this.pairs.delete(pairKey(ip, account));
+		this.recent = this.recent.filter((f) => f.ip !== ip || f.account !== account);
 	}
 
-	/** Blocked while `max` failures are in the window: until the one that makes it `max` expires. */
-	private waitFor(failures: Failure[]): number {
-		if (failures.length < this.max) return 0;
-		const oldestThatCounts = failures[failures.length - this.max]!;
-		return Math.max(0, oldestThatCounts.at + this.windowMs - this.now());
+	private pairWait(ip: string, account: string): number {
+		const state = this.pairs.get(pairKey(ip, account));
+		if (!state) return 0;
+		return Math.max(0, state.last + this.delayAfter(state.failures) - this.opts.now());
+	}
+
+	/** Blocked while `addressMax` failures are in the window: until the one that makes it so expires. */
+	private addressWait(ip: string): number {
+		const { addressMax, addressWindowMs, now } = this.opts;
+		const mine = this.recent.filter((f) => f.ip === ip);
+		if (mine.length < addressMax) return 0;
+		return Math.max(0, mine[mine.length - addressMax]!.at + addressWindowMs - now());
 	}
 
 	private prune(): void {
-		const from = this.now() - this.windowMs;
+		const now = this.opts.now();
+		const from = now - this.opts.addressWindowMs;
 		let i = 0;
-		while (i < this.failures.length && this.failures[i]!.at <= from) i++;
-		if (i) this.failures = this.failures.slice(i);
+		while (i < this.recent.length && this.recent[i]!.at <= from) i++;
+		if (i) this.recent = this.recent.slice(i);
+		// Least recently failed first: stop at the first pair still remembered.
+		for (const [key, state] of this.pairs) {
+			if (state.last + this.opts.forgetMs > now) break;
+			this.pairs.delete(key);
+		}
 	}
+}
+
+/** Unambiguous whatever the characters of either part. */
+function pairKey(ip: string, account: string): string {
+	return JSON.stringify([ip, account]);
 }

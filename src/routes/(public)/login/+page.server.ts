@@ -1,4 +1,5 @@
 import { fail, redirect } from '@sveltejs/kit';
+import { safeRedirect } from '$lib/domain/safe-redirect';
 import { db } from '$lib/server/app-db';
 import { attempt, limitedMessage } from '$lib/server/auth/login';
 import { SESSION_COOKIE } from '$lib/server/auth/routes';
@@ -17,7 +18,7 @@ export const actions: Actions = {
 		const password = String(form.get('password') ?? '');
 		const result = await attempt(db(), { email, password, ip: getClientAddress() });
 		if (result.status === 'limited')
-			return fail(429, { email, error: limitedMessage(result.minutes) });
+			return fail(429, { email, error: limitedMessage(result.seconds) });
 		if (result.status === 'wrong')
 			return fail(400, { email, error: 'Email or password is wrong.' });
 		cookies.set(SESSION_COOKIE, result.token, {
@@ -27,7 +28,6 @@ export const actions: Actions = {
 			secure: url.protocol === 'https:',
 			maxAge: users.SESSION_DAYS * 86_400
 		});
-		const next = url.searchParams.get('next');
-		redirect(303, next?.startsWith('/') && !next.startsWith('//') ? next : '/studies');
+		redirect(303, safeRedirect(url.searchParams.get('next'), url.origin, '/studies'));
 	}
 };
