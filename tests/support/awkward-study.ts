@@ -25,6 +25,7 @@ export const AWKWARD = [
 	'Ünïcødé ✓ 日本語 🙂',
 	' padded ',
 	'back\\slash\ttab',
+	'\\N',
 	"it's"
 ];
 
@@ -155,13 +156,11 @@ export async function buildAwkwardStudy(db: Db): Promise<{ absolute: string; pai
 							.values({ assignmentId: a.id, dimension, body: AWKWARD[k % AWKWARD.length]! });
 				}
 				if (ai % 3 !== 1)
-					await db
-						.insert(schema.comments)
-						.values({
-							assignmentId: a.id,
-							dimension: '',
-							body: AWKWARD[(ai * 5) % AWKWARD.length]!
-						});
+					await db.insert(schema.comments).values({
+						assignmentId: a.id,
+						dimension: '',
+						body: AWKWARD[(ai * 5) % AWKWARD.length]!
+					});
 			}
 		}
 		return r!.id;
