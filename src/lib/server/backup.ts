@@ -30,7 +30,7 @@ import { ConflictError, ValidationError, type Issue } from '../errors';
 import { CLI, type Actor } from './auth/actors';
 import * as audit from './audit';
 import type { Db } from './db';
-import { copyIn, copyOut, rawClient } from './db/copy';
+import { copyIn, copyOut, copyRow, rawClient } from './db/copy';
 import * as schema from './db/schema';
 
 export const BACKUP_FORMAT = 'blindeval-backup';
@@ -842,11 +842,7 @@ class CopyInserter {
 
 	async add(line: Line, row: (string | null)[]): Promise<void> {
 		this.lines.push(line);
-		let text = '';
-		for (let i = 0; i < row.length; i++) {
-			const v = row[i];
-			text += (i ? '\t' : '') + (v === null || v === undefined ? '\\N' : copyText(v));
-		}
+		const text = copyRow(row);
 		this.data.push(text);
 		this.bytes += text.length;
 		if (this.bytes >= this.limit) await this.flush();
@@ -872,15 +868,6 @@ class CopyInserter {
 			throw rowError(this.file, this.table, lines[0]!, e);
 		}
 	}
-}
-
-/** A value in COPY's text format: backslash, tab, LF and CR escaped. */
-function copyText(v: string): string {
-	return /[\\\t\n\r]/.test(v)
-		? v.replace(/[\\\t\n\r]/g, (c) =>
-				c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'
-			)
-		: v;
 }
 
 function rowError(file: string, table: AppTable, line: Line, e: unknown): ValidationError {

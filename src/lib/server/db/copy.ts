@@ -153,3 +153,18 @@ async function* streamOut(client: PgClient, query: string, options: string) {
 	}
 	await completed;
 }
+
+/** A value in COPY's text format: backslash, tab, LF and CR escaped; null as \N. */
+export function copyValue(v: string | null | undefined): string {
+	if (v === null || v === undefined) return '\\N';
+	return /[\\\t\n\r]/.test(v)
+		? v.replace(/[\\\t\n\r]/g, (c) =>
+				c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'
+			)
+		: v;
+}
+
+/** One row in COPY's text format, without its line end. */
+export function copyRow(values: (string | null | undefined)[]): string {
+	return values.map(copyValue).join('\t');
+}
