@@ -140,6 +140,11 @@ async function* queries(
 	else for await (const range of ranges(db, t, pageSize)) yield build(t, range);
 }
 
+/** The whole export's query (what one COPY on PostgreSQL runs); benchmarks time it bare. */
+export function exportQuery(t: CopyTarget, format: 'long' | 'wide'): string {
+	return (format === 'long' ? longQuery : wideQuery)(t, null);
+}
+
 /** The data lines (no header) of the long or wide CSV, as text chunks. */
 export async function* csvLines(
 	db: Db,
