@@ -1,13 +1,17 @@
 /**
- * The CSV exports written by the database's COPY (export-copy.ts) equal, byte for byte, what the
- * row-by-row writer they replaced wrote (tests/support/reference-exports.ts), on both databases:
+ * The CSV exports written through the database's COPY (export-copy.ts, the audit CSV) equal,
+ * byte for byte, what the row-by-row writers they replaced wrote
+ * (tests/support/reference-exports.ts), on both databases:
  * on the demo study and on a study of awkward values (quotes, line breaks, commas, Unicode,
  * empty strings, leading =, +, -, @, microsecond timestamps), absolute and pairwise, in one
  * statement and in many small ones (PGlite's pages).
  */
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as auditLog from '../../src/lib/server/audit-log';
 import { CLI } from '../../src/lib/server/auth/actors';
 import type { Database } from '../../src/lib/server/db';
+import * as schema from '../../src/lib/server/db/schema';
 import { exportStream } from '../../src/lib/server/exports';
 import * as rating from '../../src/lib/server/rating';
 import * as rounds from '../../src/lib/server/rounds';
@@ -15,7 +19,17 @@ import { importStudy } from '../../src/lib/server/studies/import';
 import { loadStudy } from '../../src/lib/server/studies/loader';
 import { AWKWARD, buildAwkwardStudy } from '../support/awkward-study';
 import { TEST_DATABASES } from '../support/databases';
-import { referenceLongCsv, referenceWideCsv } from '../support/reference-exports';
+import {
+	referenceAuditCsv,
+	referenceLongCsv,
+	referenceWideCsv
+} from '../support/reference-exports';
+
+async function textOf(out: { chunks: AsyncIterable<string> }): Promise<string> {
+	let s = '';
+	for await (const c of out.chunks) s += c;
+	return s;
+}
 
 async function csv(database: Database, roundId: string, format: 'long' | 'wide', page?: number) {
 	const out = await exportStream(database.db, CLI, roundId, format, page);
@@ -88,6 +102,34 @@ describe.each(TEST_DATABASES)('COPY exports on $name', ({ create }) => {
 			expect(await csv(database, roundId, 'wide', 4)).toBe(
 				await referenceWideCsv(database.db, roundId)
 			);
+		}
+	});
+
+	it('audit CSV equals the paged writer, with awkward values, filtered and not', async () => {
+		const [user] = await database.db
+			.insert(schema.users)
+			.values({ email: 'a,"b"@x', name: '=Ann\nLee', passwordHash: 'x' })
+			.returning();
+		const entries = AWKWARD.map((v, i) => ({
+			actorType: (['user', 'rater', 'cli', 'system'] as const)[i % 4]!,
+			actorId: i % 4 === 0 ? user!.id : i % 4 === 1 ? 'no-such-rater' : null,
+			action: `awk.${i}`,
+			entity: v || 'entity',
+			entityId: v,
+			before: i % 3 ? { text: v, n: 1.5, big: 12345678901234, '10': 'x', b: [v, null] } : null,
+			after: { token: 'secret', nested: { linkToken: 's', keep: v }, '2': true, a: -0.25 },
+			at: new Date(Date.UTC(2026, 0, 1) + i * 1001)
+		}));
+		await database.db.insert(schema.auditLog).values(entries);
+		await database.db.execute(
+			sql`update audit_log set at = at + interval '999 microseconds' where action like 'awk.%'`
+		);
+		const ann = CLI;
+		for (const filter of [{}, { q: 'awk' }, { entity: 'say "hi"' }, { action: 'study.' }]) {
+			const got = await textOf(auditLog.csvStream(database.db, ann, filter));
+			expect(got).toBe(await referenceAuditCsv(database.db, ann, filter));
+			expect(await textOf(auditLog.csvStream(database.db, ann, filter, 3))).toBe(got);
+			expect(got).not.toContain('secret');
 		}
 	});
 

@@ -3,7 +3,9 @@
  * by page through drizzle, written by csv.ts), kept here unchanged so tests can compare bytes.
  */
 import { toCsv, type CsvValue } from '../../src/lib/domain/csv';
-import { CLI } from '../../src/lib/server/auth/actors';
+import type { AuditCursor, AuditFilter } from '../../src/lib/domain/audit-query';
+import * as auditLog from '../../src/lib/server/audit-log';
+import { CLI, type Actor } from '../../src/lib/server/auth/actors';
 import type { Db } from '../../src/lib/server/db';
 import {
 	LONG_COLUMNS,
@@ -81,4 +83,36 @@ export async function referenceWideCsv(db: Db, roundId: string): Promise<string>
 	}
 	if (current) out.push(current);
 	return toCsv(columns, out);
+}
+
+/** The audit CSV as the paged writer wrote it: every entry through `list`, newest first. */
+export async function referenceAuditCsv(
+	db: Db,
+	actor: Actor,
+	filter: AuditFilter
+): Promise<string> {
+	const rows: auditLog.AuditRow[] = [];
+	let cursor: AuditCursor = null;
+	for (;;) {
+		const page = await auditLog.list(db, actor, filter, cursor, 7);
+		rows.push(...page.rows);
+		if (!page.older) break;
+		cursor = page.older;
+	}
+	const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
+	return toCsv(
+		auditLog.CSV_COLUMNS,
+		rows.map((r) => ({
+			id: r.id,
+			at: r.at,
+			actor_type: r.actorType,
+			actor: r.actor,
+			action: r.action,
+			entity: r.entity,
+			entity_id: r.entityId,
+			study: r.study,
+			before: json(r.before),
+			after: json(r.after)
+		}))
+	);
 }

@@ -168,3 +168,53 @@ export function copyValue(v: string | null | undefined): string {
 export function copyRow(values: (string | null | undefined)[]): string {
 	return values.map(copyValue).join('\t');
 }
+
+/**
+ * A drizzle query's SQL with its parameters written in as literals, for COPY (which takes no
+ * parameters). Placeholders ($1, $2, …) are replaced outside quoted strings and identifiers only.
+ */
+export function inlineParams(query: { sql: string; params: unknown[] }): string {
+	return query.sql.replace(/'(?:[^']|'')*'|"(?:[^"]|"")*"|\$(\d+)/g, (m, n: string | undefined) => {
+		if (n === undefined) return m;
+		const v = query.params[Number(n) - 1];
+		if (v === null || v === undefined) return 'null';
+		if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+		if (typeof v === 'boolean') return v ? 'true' : 'false';
+		if (v instanceof Date) return sqlLiteral(v.toISOString());
+		if (typeof v === 'string') return sqlLiteral(v);
+		throw new Error(`cannot inline a parameter of type ${typeof v}`);
+	});
+}
+
+const UNESCAPE: Record<string, string> = {
+	b: '\b',
+	f: '\f',
+	n: '\n',
+	r: '\r',
+	t: '\t',
+	v: '\v',
+	'\\': '\\'
+};
+
+/**
+ * Splits COPY text-format output (whole lines) into rows of fields: \N is null, and the
+ * escapes COPY TO writes (\\, \b, \f, \n, \r, \t, \v) are undone.
+ */
+export function parseCopyText(lines: string): (string | null)[][] {
+	const rows: (string | null)[][] = [];
+	for (const line of lines.split('\n')) {
+		if (line === '') continue;
+		rows.push(
+			line
+				.split('\t')
+				.map((f) =>
+					f === '\\N'
+						? null
+						: f.includes('\\')
+							? f.replace(/\\(.)/g, (_, c: string) => UNESCAPE[c] ?? c)
+							: f
+				)
+		);
+	}
+	return rows;
+}
