@@ -41,7 +41,7 @@ const FETCH_ROWS = 500;
 const INSERT_ROWS = 500;
 const INSERT_BYTES = 4 * 1024 * 1024;
 /** Characters of COPY text per statement when restoring (a savepoint each). */
-const COPY_BYTES = 8 * 1024 * 1024;
+const COPY_BYTES = 2 * 1024 * 1024;
 /** A longer line is damage (or not a backup at all), not a row. */
 const MAX_LINE_CHARS = 256 * 1024 * 1024;
 
