@@ -228,6 +228,12 @@ const cell = (v: unknown) => {
 	return s.length > 80 ? `${s.slice(0, 79)}…` : s;
 };
 
+/**
+ * Rows of an upload the preview sends to the browser (cells cut to 80 characters), which shows
+ * them a page at a time; a longer file is counted in full and its first rows shown.
+ */
+export const PREVIEW_ROWS = 10_000;
+
 /** The first rows of a parsed cases file as a table: id, site, source fields, gold labels. */
 export function previewCases(cases: Located<CaseRow>[], limit = 5): CasesPreview {
 	const first = cases.slice(0, limit).map((c) => c.value);

@@ -30,6 +30,7 @@ import { ConflictError, ValidationError, type Issue } from '../errors';
 import { CLI, type Actor } from './auth/actors';
 import * as audit from './audit';
 import type { Db } from './db';
+import { copyIn, copyOut, copyRow, rawClient } from './db/copy';
 import * as schema from './db/schema';
 
 export const BACKUP_FORMAT = 'blindeval-backup';
@@ -39,6 +40,8 @@ export const BACKUP_FORMAT_VERSION = 1;
 const FETCH_ROWS = 500;
 const INSERT_ROWS = 500;
 const INSERT_BYTES = 4 * 1024 * 1024;
+/** Characters of COPY text per statement when restoring (a savepoint each). */
+const COPY_BYTES = 2 * 1024 * 1024;
 /** A longer line is damage (or not a backup at all), not a row. */
 const MAX_LINE_CHARS = 256 * 1024 * 1024;
 
@@ -113,6 +116,8 @@ export interface AppTable {
 	sqlName: string;
 	/** Tables this one references (itself excluded). */
 	parents: string[];
+	/** A foreign key of the table points to the table itself (items.repeat_of_item_id). */
+	selfReferencing: boolean;
 }
 
 function quoteIdent(name: string): string {
@@ -130,16 +135,19 @@ export function appTables(module: Record<string, unknown> = schema): AppTable[] 
 		const config = getTableConfig(value);
 		const tableSchema = config.schema ?? 'public';
 		const parents = new Set<string>();
+		let selfReferencing = false;
 		for (const fk of config.foreignKeys) {
 			const parent = getTableConfig(fk.reference().foreignTable);
 			const key = `${parent.schema ?? 'public'}.${parent.name}`;
 			if (key !== `${tableSchema}.${config.name}`) parents.add(key);
+			else selfReferencing = true;
 		}
 		found.push({
 			name: config.name,
 			schema: tableSchema,
 			sqlName: `${quoteIdent(tableSchema)}.${quoteIdent(config.name)}`,
-			parents: [...parents]
+			parents: [...parents],
+			selfReferencing
 		});
 	}
 	const key = (t: AppTable) => `${t.schema}.${t.name}`;
@@ -310,7 +318,10 @@ export async function writeBackup(
 					tables: tables.map((t) => t.name)
 				};
 				const h = header;
-				async function* lines(): AsyncGenerator<string> {
+				// PostgreSQL streams each table with one COPY; PGlite, whose COPY fills a Blob, reads
+				// through a cursor in batches (flat memory there too).
+				const copy = rawClient(tx).kind === 'postgres';
+				async function* lines(): AsyncGenerator<string | Uint8Array> {
 					const hash = createHash('sha256');
 					const emit = (line: string) => {
 						hash.update(line);
@@ -327,10 +338,17 @@ export async function writeBackup(
 							}) + '\n'
 						);
 						let n = 0;
-						for await (const batch of tableRows(tx, t, cols)) {
-							n += batch.length;
-							yield emit(batch.join('\n') + '\n');
-						}
+						if (copy)
+							for await (const chunk of copyOut(tx, [await rowQuery(tx, t, cols)], ROW_LINES)) {
+								n += countLines(chunk);
+								hash.update(chunk);
+								yield chunk;
+							}
+						else
+							for await (const batch of tableRows(tx, t, cols)) {
+								n += batch.length;
+								yield emit(batch.join('\n') + '\n');
+							}
 						counts.push({ table: t.name, rows: n });
 						total += n;
 						yield emit(JSON.stringify({ tableEnd: t.name, rows: n }) + '\n');
@@ -387,20 +405,37 @@ async function checkNoOtherTables(db: Db, tables: AppTable[]): Promise<void> {
 		);
 }
 
+/** The query giving each row of a table as one JSON array of text values, primary-key order. */
+async function rowQuery(tx: Db, table: AppTable, columns: CatalogColumn[]): Promise<string> {
+	const pk = await primaryKey(tx, table);
+	const values = columns.map((c) => `${quoteIdent(c.name)}::text`).join(', ');
+	const order = pk.length ? ` order by ${pk.map(quoteIdent).join(', ')}` : '';
+	return `select array_to_json(array[${values}]::text[])::text as r from ${table.sqlName}${order}`;
+}
+
+/**
+ * COPY options under which each JSON row comes out as it is, one per line: CSV quoting is never
+ * triggered, since the JSON text holds no raw line break or control character (array_to_json
+ * escapes them), so neither the delimiter nor the quote character (two control characters)
+ * ever occurs in it.
+ */
+const ROW_LINES = `format csv, delimiter E'\\x01', quote E'\\x02'`;
+
+function countLines(chunk: Uint8Array): number {
+	let n = 0;
+	for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) n++;
+	return n;
+}
+
 /** The rows of one table as JSON arrays of text values, primary-key order, in batches. */
 async function* tableRows(
 	tx: Db,
 	table: AppTable,
 	columns: CatalogColumn[]
 ): AsyncGenerator<string[]> {
-	const pk = await primaryKey(tx, table);
-	const values = columns.map((c) => `${quoteIdent(c.name)}::text`).join(', ');
-	const order = pk.length ? ` order by ${pk.map(quoteIdent).join(', ')}` : '';
 	const cursor = 'blindeval_backup';
 	await tx.execute(
-		sql.raw(
-			`declare ${cursor} no scroll cursor for select array_to_json(array[${values}]::text[])::text as r from ${table.sqlName}${order}`
-		)
+		sql.raw(`declare ${cursor} no scroll cursor for ${await rowQuery(tx, table, columns)}`)
 	);
 	try {
 		for (;;) {
@@ -588,7 +623,12 @@ export async function restoreBackup(
 			hash.update(first.done ? '' : first.value.text + '\n');
 			const counts: TableCount[] = [];
 			const done = new Set<string>();
-			let current: { table: AppTable; insert: Inserter; rows: number; start: number } | null = null;
+			let current: {
+				table: AppTable;
+				insert: CopyInserter;
+				rows: number;
+				start: number;
+			} | null = null;
 			let end: Record<string, unknown> | null = null;
 			let endLine = 0;
 
@@ -615,7 +655,7 @@ export async function restoreBackup(
 							`is not a row of table ${current.table.name} (${n} text or null values)`
 						);
 					hash.update(line.text + '\n');
-					await current.insert.add(line);
+					await current.insert.add(line, row as (string | null)[]);
 					current.rows++;
 					continue;
 				}
@@ -649,7 +689,7 @@ export async function restoreBackup(
 					hash.update(line.text + '\n');
 					current = {
 						table,
-						insert: new Inserter(tx, file, table, columns),
+						insert: new CopyInserter(tx, file, table, columns),
 						rows: 0,
 						start: line.number
 					};
@@ -773,6 +813,67 @@ function checkColumns(
 		);
 	}
 	return cols.map((c) => byName.get(c.name)!);
+}
+
+/**
+ * Writes rows with COPY … FROM STDIN (text format) in batches of about COPY_BYTES, each in a
+ * savepoint. A failing batch is named by the line COPY reports; when it reports none (a foreign
+ * key, checked at the end of the statement) the batch is inserted again row by row to find it.
+ * A table that references itself is sent in one batch, so a row may point to a later one.
+ */
+class CopyInserter {
+	private lines: Line[] = [];
+	private data: string[] = [];
+	private bytes = 0;
+	readonly width: number;
+	private readonly target: string;
+	private readonly limit: number;
+
+	constructor(
+		private readonly tx: Db,
+		private readonly file: string,
+		private readonly table: AppTable,
+		private readonly columns: CatalogColumn[]
+	) {
+		this.width = columns.length;
+		this.target = `${table.sqlName} (${columns.map((c) => quoteIdent(c.name)).join(', ')})`;
+		this.limit = table.selfReferencing ? Infinity : COPY_BYTES;
+	}
+
+	async add(line: Line, row: (string | null)[]): Promise<void> {
+		this.lines.push(line);
+		const text = copyRow(row);
+		this.data.push(text);
+		this.bytes += text.length;
+		if (this.bytes >= this.limit) await this.flush();
+	}
+
+	async flush(): Promise<void> {
+		const lines = this.lines;
+		const data = this.data;
+		this.lines = [];
+		this.data = [];
+		this.bytes = 0;
+		if (!lines.length) return;
+		try {
+			await this.tx.transaction((sp) => copyIn(sp, this.target, data.join('\n') + '\n'));
+		} catch (e) {
+			const where = /\bline (\d+)\b/.exec(String((e as { where?: unknown }).where ?? ''));
+			const at = where ? lines[Number(where[1]) - 1] : undefined;
+			if (at) throw rowError(this.file, this.table, at, e);
+			// No line named: find it row by row, as the INSERT path did.
+			const insert = new Inserter(this.tx, this.file, this.table, this.columns);
+			for (const line of lines) await insert.add(line);
+			await insert.flush();
+			throw rowError(this.file, this.table, lines[0]!, e);
+		}
+	}
+}
+
+function rowError(file: string, table: AppTable, line: Line, e: unknown): ValidationError {
+	const cause = (e as { cause?: unknown }).cause ?? e;
+	const message = cause instanceof Error ? cause.message : String(cause);
+	return fileIssue(file, line.number, `cannot be restored into table ${table.name}: ${message}`);
 }
 
 /** Inserts rows in batches; a failing batch is retried row by row to name the failing line. */

@@ -1,12 +1,13 @@
 /**
- * Exports of a round, streamed in pages (keyset pagination), so memory stays flat however many
- * ratings there are: long CSV (one row per rating), wide CSV (one row per item × rater), JSON,
- * and a codebook. The checkpoint column is filled only once the round is unblinded.
+ * Exports of a round, streamed so memory stays flat however many ratings there are: long CSV
+ * (one row per rating) and wide CSV (one row per item × rater) written by the database's COPY
+ * (export-copy.ts), JSON in pages (keyset pagination), and a codebook. The checkpoint column is
+ * filled only once the round is unblinded.
  */
 import { and, asc, eq, gt, lte, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { summarizeByGroup, type CellSummary } from '../analysis/descriptive';
-import { toCsv, toCsvRows, type CsvValue } from '../domain/csv';
+import { toCsv, type CsvValue } from '../domain/csv';
 import type { RatingForm } from '../domain/rating-form';
 import { SPREADSHEET_SAFE_RULE, spreadsheetSafeChunks } from '../domain/spreadsheet-safe';
 import { ConflictError, ForbiddenError } from '../errors';
@@ -25,9 +26,12 @@ import {
 	ratings,
 	studies
 } from './db/schema';
+import { csvLines } from './export-copy';
 import * as roundsService from './rounds';
 
 const PAGE = 2000;
+/** Rows per COPY statement on PGlite (PostgreSQL streams one statement). */
+const COPY_PAGE = 20000;
 
 /** The columns that identify a rated item; long and wide exports both start with them. */
 const ITEM_COLUMNS = [
@@ -322,7 +326,8 @@ export async function exportStream(
 	actor: Actor,
 	roundId: string,
 	format: ExportFormat,
-	pageSize = PAGE
+	/** Rows per database round trip: pages of the JSON export, COPY statements on PGlite. */
+	pageSize?: number
 ): Promise<{ filename: string; contentType: string; chunks: AsyncIterable<string> }> {
 	if (format === 'long-excel' || format === 'wide-excel') {
 		// The exact CSV, rewritten on its way out: the data path stays the same for both.
@@ -340,7 +345,6 @@ export async function exportStream(
 	// One row type for the code below: the columns of pairwise rows differ, not their handling.
 	const pages = (): AsyncGenerator<Record<string, CsvValue>[]> =>
 		pairwise ? preferencePages(db, target, pageSize) : ratingPages(db, target, pageSize);
-	const value = pairwise ? 'choice' : 'score';
 	const longColumns: readonly string[] = pairwise ? PAIRWISE_LONG_COLUMNS : LONG_COLUMNS;
 	const csv = 'text/csv; charset=utf-8';
 	if (format === 'codebook')
@@ -349,46 +353,22 @@ export async function exportStream(
 			contentType: csv,
 			chunks: once(codebook(round.form, round.kind))
 		};
-	if (format === 'long')
-		return {
-			filename: `${base}-long.csv`,
-			contentType: csv,
-			chunks: (async function* () {
-				yield toCsv(longColumns as string[], []);
-				for await (const page of pages()) if (page.length) yield csvBody(longColumns, page);
-			})()
+	if (format === 'long' || format === 'wide') {
+		const columns = format === 'long' ? [...longColumns] : wideColumns(round.form, pairwise);
+		const copy = {
+			roundId: round.id,
+			roundName: round.name,
+			slug,
+			unblinded,
+			pairwise,
+			form: round.form
 		};
-	if (format === 'wide') {
-		const columns = wideColumns(round.form, pairwise);
 		return {
-			filename: `${base}-wide.csv`,
+			filename: `${base}-${format}.csv`,
 			contentType: csv,
 			chunks: (async function* () {
 				yield toCsv(columns, []);
-				let current: Record<string, CsvValue> | null = null;
-				for await (const page of pages()) {
-					const rows: Record<string, CsvValue>[] = [];
-					for (const r of page) {
-						if (!current || current.item_code !== r.item_code || current.rater !== r.rater) {
-							if (current) rows.push(current);
-							const {
-								dimension: _d,
-								score: _s,
-								choice: _h,
-								preferred_checkpoint: _p,
-								comment: _c,
-								rated_at: _r,
-								updated_at: _u,
-								...item
-							} = r;
-							current = { ...item };
-						}
-						current[r.dimension as string] = r[value] ?? null;
-						current[`${r.dimension}_comment`] = r.comment;
-					}
-					if (rows.length) yield csvBody(columns, rows);
-				}
-				if (current) yield csvBody(columns, [current]);
+				yield* csvLines(db, copy, format, pageSize ?? COPY_PAGE);
 			})()
 		};
 	}
@@ -406,13 +386,6 @@ export async function exportStream(
 			yield '\n]}\n';
 		})()
 	};
-}
-
-function csvBody<T extends Record<string, CsvValue>>(
-	columns: readonly string[],
-	rows: T[]
-): string {
-	return toCsvRows(columns as (keyof T & string)[], rows);
 }
 
 async function* once(text: string) {

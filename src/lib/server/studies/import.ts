@@ -3,13 +3,15 @@
  * definition changes nothing; a changed one updates what changed, and refuses changes that
  * would alter what raters already saw (an output inside a round).
  */
+import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { normalizeOutput, type NormalizeSettings } from '../../domain/normalize';
 import { ConflictError, ValidationError } from '../../errors';
 import type { Actor } from '../auth/actors';
 import * as audit from '../audit';
 import type { Db } from '../db';
+import { copyIn, copyRow } from '../db/copy';
 import { cases, checkpoints, items, outputs, studies } from '../db/schema';
 import type { CaseRow, Located } from '../../domain/study-definition';
 import type { LoadedCheckpoint, StudyDefinition } from './loader';
@@ -132,7 +134,8 @@ export async function upsertCases(
 		);
 	}
 	const ids = new Map<string, string>();
-	for (const [position, { value }] of rows.entries()) {
+	const added: { row: CaseInsert; line: number }[] = [];
+	for (const [position, { value, line }] of rows.entries()) {
 		const row = {
 			studyId,
 			externalId: value.id,
@@ -144,9 +147,7 @@ export async function upsertCases(
 		};
 		const old = byExternal.get(value.id);
 		if (!old) {
-			const [created] = await tx.insert(cases).values(row).returning({ id: cases.id });
-			ids.set(value.id, created!.id);
-			summary.cases.added++;
+			added.push({ row, line });
 			continue;
 		}
 		ids.set(value.id, old.id);
@@ -166,6 +167,31 @@ export async function upsertCases(
 			.where(eq(cases.id, old.id));
 		summary.cases.updated++;
 	}
+	// New cases go in with one COPY: a study of 10,000 cases is one statement, not 10,000.
+	const lines = added.map(({ row, line }) => {
+		const id = randomUUID();
+		ids.set(row.externalId, id);
+		return {
+			line,
+			text: copyRow([
+				id,
+				studyId,
+				row.externalId,
+				String(row.position),
+				JSON.stringify(row.source),
+				row.reference,
+				row.goldModality,
+				row.goldIcd10
+			])
+		};
+	});
+	await copyRows(
+		tx,
+		'cases (id, study_id, external_id, position, source, reference, gold_modality, gold_icd10)',
+		file,
+		lines
+	);
+	summary.cases.added += added.length;
 	return ids;
 }
 
@@ -228,15 +254,12 @@ export async function upsertImported(
 					await tx
 						.select({ outputId: items.outputId })
 						.from(items)
-						.where(
-							inArray(
-								items.outputId,
-								existing.map((o) => o.id)
-							)
-						)
+						.innerJoin(outputs, eq(outputs.id, items.outputId))
+						.where(eq(outputs.checkpointId, checkpointId))
 				).map((r) => r.outputId)
 			: []
 	);
+	const added: { row: OutputInsert; line: number }[] = [];
 	for (const { value, line } of cp.outputs ?? []) {
 		const caseId = caseIds.get(value.case_id)!;
 		const normalized = normalizeOutput(value.text, settings);
@@ -252,8 +275,7 @@ export async function upsertImported(
 		};
 		const old = byCase.get(caseId);
 		if (!old) {
-			await tx.insert(outputs).values(row);
-			summary.outputs.added++;
+			added.push({ row, line });
 		} else if (old.rawText === row.rawText && same(old.provenance, row.provenance)) {
 			summary.outputs.unchanged++;
 		} else if (inRounds.has(old.id)) {
@@ -267,6 +289,68 @@ export async function upsertImported(
 				.where(eq(outputs.id, old.id));
 			summary.outputs.updated++;
 		}
+	}
+	await copyRows(
+		tx,
+		'outputs (case_id, checkpoint_id, status, raw_text, text, normalization, provenance)',
+		cp.outputsPath ?? 'outputs',
+		added.map(({ row, line }) => ({
+			line,
+			text: copyRow([
+				row.caseId,
+				row.checkpointId,
+				row.status,
+				row.rawText,
+				row.text,
+				JSON.stringify(row.normalization),
+				JSON.stringify(row.provenance)
+			])
+		}))
+	);
+	summary.outputs.added += added.length;
+}
+
+type OutputInsert = {
+	caseId: string;
+	checkpointId: string;
+	status: 'done';
+	rawText: string;
+	text: string;
+	normalization: string[];
+	provenance: Record<string, unknown>;
+};
+
+type CaseInsert = {
+	studyId: string;
+	externalId: string;
+	position: number;
+	source: Record<string, unknown>;
+	reference: string | null;
+	goldModality: string | null;
+	goldIcd10: string | null;
+};
+
+/**
+ * New rows in one COPY (the file has been validated already, so a refusal here is a database
+ * constraint): an error names the file and the line of the row COPY reports.
+ */
+async function copyRows(
+	tx: Db,
+	target: string,
+	file: string,
+	rows: { line: number; text: string }[]
+): Promise<void> {
+	if (!rows.length) return;
+	try {
+		await tx.transaction((sp) => copyIn(sp, target, rows.map((r) => r.text).join('\n') + '\n'));
+	} catch (e) {
+		const where = /\bline (\d+)\b/.exec(String((e as { where?: unknown }).where ?? ''));
+		const row = where ? rows[Number(where[1]) - 1] : undefined;
+		const message = e instanceof Error ? e.message : String(e);
+		throw new ValidationError(
+			[row ? { file, line: row.line, message } : { file, message }],
+			'The study cannot be imported'
+		);
 	}
 }
 

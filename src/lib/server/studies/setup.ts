@@ -5,7 +5,12 @@
  */
 import { createHash } from 'node:crypto';
 import { and, count, eq, ne, notInArray } from 'drizzle-orm';
-import { parseCasesUpload, previewCases, type CasesPreview } from '../../domain/case-upload';
+import {
+	parseCasesUpload,
+	PREVIEW_ROWS,
+	previewCases,
+	type CasesPreview
+} from '../../domain/case-upload';
 import { ratingFormSchema, type RatingForm } from '../../domain/rating-form';
 import { DEFAULT_FORM, newStudySchema } from '../../domain/study-setup';
 import { ConflictError, ForbiddenError, ValidationError } from '../../errors';
@@ -64,7 +69,7 @@ export function digestOf(bytes: Uint8Array): string {
 export function previewCasesUpload(upload: Upload): { digest: string; preview: CasesPreview } {
 	checkUploadSize(upload, 'cases');
 	const parsed = parseCasesUpload(upload.bytes, upload.name);
-	return { digest: digestOf(upload.bytes), preview: previewCases(parsed) };
+	return { digest: digestOf(upload.bytes), preview: previewCases(parsed, PREVIEW_ROWS) };
 }
 
 async function roundCount(tx: Db, studyId: string, openedOnly: boolean): Promise<number> {
