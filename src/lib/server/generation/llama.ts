@@ -447,26 +447,23 @@ export interface RunSummary {
 }
 
 /**
- * Times a few decode steps on the run's own context, for the plan's estimate: a prefill of up to
- * 64 prompt tokens on one sequence, then three steps carrying one token of every sequence.
- * Everything evaluated here is cleared before the first request.
+ * Times two decode calls on the run's own context, for the plan's estimate: a prefill of 8
+ * prompt tokens on one sequence (which also pays any first-use cost, so the estimate errs long),
+ * then one step carrying a token of every sequence. Costs about as much as generating three
+ * tokens; everything evaluated here is cleared before the first request.
  */
 async function measureSpeed(
 	model: LlamaModel,
-	context: LlamaContext,
 	sequences: LlamaContextSequence[]
 ): Promise<{ prefillSeconds: number; stepSeconds: number }> {
 	const token = (model.tokens.bos ?? model.tokenize('a')[0]) as Token;
-	const first = sequences[0]!;
-	await first.evaluateWithoutGeneratingNewTokens([token]); // warm-up
-	const n = Math.max(1, Math.min(64, context.batchSize, first.contextSize - 8));
+	const n = 8;
 	let t = performance.now();
-	await first.evaluateWithoutGeneratingNewTokens(new Array<Token>(n).fill(token));
+	await sequences[0]!.evaluateWithoutGeneratingNewTokens(new Array<Token>(n).fill(token));
 	const prefillSeconds = (performance.now() - t) / 1000 / n;
 	t = performance.now();
-	for (let i = 0; i < 3; i++)
-		await Promise.all(sequences.map((s) => s.evaluateWithoutGeneratingNewTokens([token])));
-	const stepSeconds = (performance.now() - t) / 1000 / 3;
+	await Promise.all(sequences.map((s) => s.evaluateWithoutGeneratingNewTokens([token])));
+	const stepSeconds = (performance.now() - t) / 1000;
 	for (const s of sequences) await s.clearHistory();
 	return { prefillSeconds, stepSeconds };
 }
@@ -564,7 +561,7 @@ export async function runGeneration(
 		};
 		const renderer = makeRenderer(loadedModel, manifest);
 		if (opts.onReady) {
-			const speed = source.prompts ? await measureSpeed(loadedModel, context, sequences) : null;
+			const speed = source.prompts ? await measureSpeed(loadedModel, sequences) : null;
 			const estimate: TimeEstimate | null =
 				speed && source.prompts
 					? {

@@ -165,7 +165,14 @@ export async function hardwareIssues(
 			});
 		gpuLayers = Math.min(manifest.gpu, totalLayers);
 	} else if (manifest.gpu === 'auto' && hasGpu) {
-		gpuLayers = (await insights.configurationResolver.resolveModelGpuLayersV2('auto')).gpuLayers;
+		try {
+			gpuLayers = (await insights.configurationResolver.resolveModelGpuLayersV2('auto')).gpuLayers;
+		} catch (e) {
+			issues.push({
+				field: 'gpu',
+				message: `is auto, but no number of layers fits the GPU's free memory (${(e as Error).message}): set gpu to a number of layers or off, or free VRAM`
+			});
+		}
 	}
 	const needed = hasGpu
 		? await vramNeeded(insights, gpuLayers, manifest.contextSize, sequences)
