@@ -591,14 +591,23 @@ export async function runGeneration(
 		let taking: Promise<unknown> = Promise.resolve();
 		const take = () => {
 			const request = taking.then(() => (stop.signal.aborted ? null : source.next()));
+			// The chain goes on after a failed next(); the failure itself reaches the worker that
+			// awaits this request, or is moot when the run stopped before awaiting it.
 			taking = request.catch(() => undefined);
+			request.catch(() => undefined);
 			return request;
 		};
 		const worker = async (sequence: LlamaContextSequence) => {
+			// Each slot takes its next request while the current one decodes, so a finished
+			// sequence starts the next case at the next step instead of stalling every sequence
+			// on the claim (a database round trip). A request taken but never started (on abort)
+			// goes back with the caller's leases.
+			let upcoming = take();
 			try {
 				while (!stop.signal.aborted) {
-					const request = await take();
+					const request = await upcoming;
 					if (!request) break;
+					upcoming = take();
 					const result = await generateOne(job, sequence, request);
 					// The slot goes on to its next request at once; the write keeps its order.
 					delivered = delivered.then(() => opts.onResult(result));
