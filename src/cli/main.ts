@@ -146,7 +146,8 @@ const commands: Record<string, (args: string[], values: Values) => Promise<void>
 				parallel: values.parallel ? Number(values.parallel) : undefined,
 				leaseSeconds: values.lease ? Number(values.lease) : undefined,
 				signal: controller.signal,
-				onProgress: (p) => process.stderr.write(`\r${progressLine(p)}`)
+				onProgress: (p) => process.stderr.write(`\r${progressLine(p)}`),
+				onPlan: (line) => process.stderr.write(`\n${line}\n`)
 			});
 			process.stderr.write('\n');
 			console.log(

@@ -1,31 +1,50 @@
 /**
  * Generation benchmark (prints figures; asserts nothing). Run: `npm run bench:generation`.
  *
- * On a random llama GGUF of about 50M parameters that this script builds, it measures, on the
- * same prompts and the same number of generated tokens:
- *   (a) a bare node-llama-cpp decode loop (one sequence, evaluate() driven by hand), and
- *   (b) the platform's generate job (leases, database writes, provenance) with one sequence,
- * and prints tokens/s of each and their ratio (target: the job ≥ 95% of the bare loop); then the
- * job's aggregate tokens/s with 1, 2, 4 and 8 parallel sequences (target: parallel sequences
- * raise throughput; where it flattens is reported).
+ * On a random llama GGUF (F32, so batching pays on a CPU) that this script builds, with the same
+ * rendered prompts, greedy decoding, the same stop rule (end-of-generation token or the token
+ * budget) and the same threads, it compares at N = 1, 2, 4 and 8 sequences:
+ *   L(N) the fastest honest bare loop: node-llama-cpp alone, chat wrapper resolved once, each
+ *        prompt rendered once; at N = 1 one sequence, at N > 1 a lock-step loop that asks every
+ *        running sequence for its next token in the same tick and refills a finished slot with
+ *        the next prompt at the next step;
+ *   J(N) the platform's generate job (leases, heartbeats, per-output writes, provenance, the
+ *        plan's speed probe) on an embedded PGlite database.
+ * Both spans cover the same work: loading the model, creating the context, generating. The
+ * configurations are repeated BENCH_REPS times (at least 3), interleaved, the order rotated by
+ * one each repetition; medians and min–max are printed. Before any ratio, the token counts and
+ * texts of each pair are compared: a mismatch is reported instead of divided.
+ * Targets: J(N) ÷ L(N) ≥ 0.95 at every N; J(8)/J(1) at least 90 % of L(8)/L(1).
  *
- * Environment: BENCH_PROMPTS (default 16), BENCH_TOKENS (default 64), BENCH_LAYERS (default 10).
+ * Environment: BENCH_PROMPTS (default 16), BENCH_TOKENS (default 32), BENCH_LAYERS (default 6),
+ * BENCH_REPS (default 3).
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { resolveChatWrapper } from 'node-llama-cpp';
+import { asc, eq } from 'drizzle-orm';
+import {
+	resolveChatWrapper,
+	type LlamaContextSequence,
+	type LlamaModel,
+	type Token
+} from 'node-llama-cpp';
 import { stringify } from 'yaml';
 import { CLI } from '../../src/lib/server/auth/actors';
-import { openDatabase } from '../../src/lib/server/db';
-import { generateStudy } from '../../src/lib/server/generation/job';
+import { openDatabase, type Database } from '../../src/lib/server/db';
+import { cases, outputs } from '../../src/lib/server/db/schema';
+import { generateStudy, prepareGeneration } from '../../src/lib/server/generation/job';
 import { getLlamaInstance } from '../../src/lib/server/generation/llama';
+import { planThreads } from '../../src/lib/server/generation/plan';
 import { buildRandomModel } from '../../src/lib/server/generation/tiny-model';
 import { loadStudy } from '../../src/lib/server/studies/loader';
 
 const PROMPTS = Number(process.env.BENCH_PROMPTS ?? 16);
-const TOKENS = Number(process.env.BENCH_TOKENS ?? 64);
-const SHAPE = { embd: 640, heads: 10, ff: 1792, layers: Number(process.env.BENCH_LAYERS ?? 10) };
+const TOKENS = Number(process.env.BENCH_TOKENS ?? 32);
+const REPS = Math.max(3, Number(process.env.BENCH_REPS ?? 3));
+const SIZES = [1, 2, 4, 8];
+const CONTEXT = 512;
+const SHAPE = { embd: 640, heads: 10, ff: 1792, layers: Number(process.env.BENCH_LAYERS ?? 6) };
 const params =
 	SHAPE.layers * (4 * SHAPE.embd ** 2 + 3 * SHAPE.embd * SHAPE.ff) + 2 * 500 * SHAPE.embd;
 
@@ -36,17 +55,24 @@ const modelFile = path.join(root, 'bench-model.gguf');
 process.env.BLINDEVAL_WEIGHTS_DIR = root;
 
 function line(label: string, value: string) {
-	console.log(`${label.padEnd(44)} ${value}`);
+	console.log(`${label.padEnd(34)} ${value}`);
 }
 
-/** A study of PROMPTS cases whose one local checkpoint uses the bench model. */
-function writeStudy(parallel: number): string {
+/** One run's work: texts and token counts by case id, and the seconds it took. */
+interface Run {
+	texts: Map<string, string>;
+	tokens: Map<string, number>;
+	seconds: number;
+}
+
+/** A study of PROMPTS cases whose one local checkpoint uses the bench model with N sequences. */
+function writeStudy(parallel: number, threads: number): string {
 	const dir = path.join(root, `p${parallel}`, 'studies', 'bench');
 	fs.mkdirSync(dir, { recursive: true });
-	const cases = Array.from({ length: PROMPTS }, (_, i) =>
+	const lines = Array.from({ length: PROMPTS }, (_, i) =>
 		JSON.stringify({ id: `B${i}`, source: { diagnosis: `case ${i} carcinoma of the prostate` } })
 	);
-	fs.writeFileSync(path.join(dir, 'cases.jsonl'), cases.join('\n') + '\n');
+	fs.writeFileSync(path.join(dir, 'cases.jsonl'), lines.join('\n') + '\n');
 	fs.writeFileSync(
 		path.join(dir, 'bench.yaml'),
 		stringify({
@@ -54,8 +80,8 @@ function writeStudy(parallel: number): string {
 			model: modelFile,
 			promptTemplate: 'Write the letter. Diagnosis: {{diagnosis}}',
 			sampling: { temperature: 0, maxTokens: TOKENS, seed: 1 },
-			contextSize: 512,
-			threads: 1,
+			contextSize: CONTEXT,
+			threads,
 			parallel
 		})
 	);
@@ -72,67 +98,159 @@ function writeStudy(parallel: number): string {
 	return dir;
 }
 
-/** (a) The bare loop: same chat rendering (ChatML from the GGUF), greedy, same token budget. */
-async function bareLoop(prompts: string[]): Promise<{ tokens: number; seconds: number }> {
+/** The job's database for one N: imported once, each repetition recomputes with `force`. */
+interface JobSetup {
+	database: Database;
+	dir: string;
+	/** Case ids in the order the job claims them (created_at, id), for the bare loop to follow. */
+	order: string[];
+}
+
+async function setUpJob(parallel: number, threads: number): Promise<JobSetup> {
+	const database = await openDatabase({ dataDir: 'memory://' });
+	await database.migrate(path.resolve('drizzle'));
+	const dir = writeStudy(parallel, threads);
+	// Preflight and import only; every timed run recomputes all outputs with `force`.
+	await prepareGeneration(database.db, CLI, loadStudy(dir));
+	const rows = await database.db
+		.select({ caseId: cases.externalId })
+		.from(outputs)
+		.innerJoin(cases, eq(cases.id, outputs.caseId))
+		.orderBy(asc(outputs.createdAt), asc(outputs.id));
+	return { database, dir, order: rows.map((r) => r.caseId) };
+}
+
+async function runJob(setup: JobSetup): Promise<Run> {
+	let started = 0;
+	await generateStudy(setup.database.db, CLI, loadStudy(setup.dir), {
+		force: true,
+		onJob: () => (started = performance.now())
+	});
+	const seconds = (performance.now() - started) / 1000;
+	const rows = await setup.database.db
+		.select({ caseId: cases.externalId, text: outputs.rawText, n: outputs.completionTokens })
+		.from(outputs)
+		.innerJoin(cases, eq(cases.id, outputs.caseId));
+	return {
+		texts: new Map(rows.map((r) => [r.caseId, r.text ?? ''])),
+		tokens: new Map(rows.map((r) => [r.caseId, r.n ?? 0])),
+		seconds
+	};
+}
+
+/** Prompts as the job renders them (ChatML from the GGUF, no system prompt), wrapper resolved once. */
+function renderAll(model: LlamaModel, prompts: Map<string, string>): Map<string, Token[]> {
+	const wrapper = resolveChatWrapper(model);
+	const rendered = new Map<string, Token[]>();
+	for (const [id, prompt] of prompts) {
+		const state = wrapper.generateContextState({
+			chatHistory: [
+				{ type: 'user', text: prompt },
+				{ type: 'model', response: [] }
+			]
+		});
+		rendered.set(id, state.contextText.tokenize(model.tokenizer));
+	}
+	return rendered;
+}
+
+/** L(N): the bare loop, in the order given; lock-step across the N sequences. */
+async function runBare(
+	parallel: number,
+	threads: number,
+	order: string[],
+	prompts: Map<string, string>
+): Promise<Run> {
 	const llama = await getLlamaInstance();
 	const started = performance.now();
 	const model = await llama.loadModel({ modelPath: modelFile, gpuLayers: 0 });
-	const context = await model.createContext({ contextSize: 512, sequences: 1, threads: 1 });
-	const sequence = context.getSequence();
-	let tokens = 0;
+	const context = await model.createContext({ contextSize: CONTEXT, sequences: parallel, threads });
+	// Inside the span, as in the job: the wrapper resolved once, each prompt rendered once.
+	const rendered = renderAll(model, prompts);
+	const texts = new Map<string, string>();
+	const tokens = new Map<string, number>();
+	type Slot = {
+		sequence: LlamaContextSequence;
+		id: string | null;
+		it: AsyncGenerator<Token> | null;
+		out: Token[];
+	};
+	const slots: Slot[] = Array.from({ length: parallel }, () => ({
+		sequence: context.getSequence(),
+		id: null,
+		it: null,
+		out: []
+	}));
+	let next = 0;
 	try {
-		for (const prompt of prompts) {
-			await sequence.clearHistory();
-			const rendered = resolveChatWrapper(model).generateContextState({
-				chatHistory: [
-					{ type: 'user', text: prompt },
-					{ type: 'model', response: [] }
-				]
+		const refill = async (slot: Slot) => {
+			const id = order[next++];
+			slot.id = id ?? null;
+			slot.out = [];
+			slot.it = null;
+			if (id === undefined) return;
+			await slot.sequence.clearHistory();
+			const generator = slot.sequence.evaluate(rendered.get(id)!, {
+				temperature: 0,
+				yieldEogToken: true
 			});
-			const input = rendered.contextText.tokenize(model.tokenizer);
-			let n = 0;
-			for await (const token of sequence.evaluate(input, { temperature: 0, yieldEogToken: true })) {
-				if (model.isEogToken(token)) break;
-				if (++n >= TOKENS) break;
+			slot.it = generator[Symbol.asyncIterator]();
+		};
+		for (const slot of slots) await refill(slot);
+		while (slots.some((s) => s.it)) {
+			// One step: every running sequence asks for its next token in the same tick.
+			const active = slots.filter((s) => s.it);
+			const results = await Promise.all(active.map((s) => s.it!.next()));
+			for (const [i, slot] of active.entries()) {
+				const r = results[i]!;
+				const done = r.done || model.isEogToken(r.value);
+				if (!done) slot.out.push(r.value);
+				if (done || slot.out.length >= TOKENS) {
+					await slot.it!.return(undefined);
+					texts.set(slot.id!, model.detokenize(slot.out));
+					tokens.set(slot.id!, slot.out.length);
+					await refill(slot);
+				}
 			}
-			tokens += n;
 		}
 	} finally {
-		sequence.dispose();
+		for (const s of slots) s.sequence.dispose();
 		await context.dispose();
 		await model.dispose();
 	}
-	return { tokens, seconds: (performance.now() - started) / 1000 };
+	return { texts, tokens, seconds: (performance.now() - started) / 1000 };
 }
 
-/**
- * (b) The platform's job on an in-memory PGlite database. `seconds` spans what the bare loop
- * spans (model load and decoding, from the job's start to its end); `total` adds the one-off
- * steps before it (validation, import, preflight, hashing the model file).
- */
-async function job(parallel: number): Promise<{ tokens: number; seconds: number; total: number }> {
-	const database = await openDatabase({ dataDir: 'memory://' });
-	await database.migrate(path.resolve('drizzle'));
-	try {
-		const def = loadStudy(writeStudy(parallel));
-		const started = performance.now();
-		let jobStarted = started;
-		await generateStudy(database.db, CLI, def, { onJob: () => (jobStarted = performance.now()) });
-		const ended = performance.now();
-		const rows = await database.db.query.outputs.findMany({ columns: { completionTokens: true } });
-		const tokens = rows.reduce((s, r) => s + (r.completionTokens ?? 0), 0);
-		return { tokens, seconds: (ended - jobStarted) / 1000, total: (ended - started) / 1000 };
-	} finally {
-		await database.close();
-	}
+const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+const median = (xs: number[]) => {
+	const s = [...xs].sort((a, b) => a - b);
+	const mid = Math.floor(s.length / 2);
+	return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+const fmt = (xs: number[]) =>
+	`${median(xs).toFixed(1)} tok/s (${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)})`;
+
+/** Differences between two runs' outputs, or null when tokens and texts are equal. */
+function mismatch(a: Run, b: Run): string | null {
+	const differing = [...a.texts.keys()].filter(
+		(id) => a.texts.get(id) !== b.texts.get(id) || a.tokens.get(id) !== b.tokens.get(id)
+	);
+	if (a.texts.size !== b.texts.size) return `${a.texts.size} vs ${b.texts.size} outputs`;
+	return differing.length
+		? `${differing.length} of ${a.texts.size} outputs differ (${differing.slice(0, 3).join(', ')})`
+		: null;
 }
 
 const t0 = performance.now();
 await buildRandomModel({ seed: 7, file: modelFile, shape: SHAPE, name: 'bench-random' });
 const buildSeconds = (performance.now() - t0) / 1000;
-const prompts = Array.from(
-	{ length: PROMPTS },
-	(_, i) => `Write the letter. Diagnosis: case ${i} carcinoma of the prostate`
+const llama = await getLlamaInstance();
+const threads = planThreads({ threads: 'auto' } as Parameters<typeof planThreads>[0], llama);
+const prompts = new Map(
+	Array.from({ length: PROMPTS }, (_, i) => [
+		`B${i}`,
+		`Write the letter. Diagnosis: case ${i} carcinoma of the prostate`
+	])
 );
 
 console.log('blindeval generation benchmark');
@@ -145,44 +263,55 @@ line(
 	'model',
 	`random llama, ${(params / 1e6).toFixed(0)}M parameters (F32, ${(fs.statSync(modelFile).size / 2 ** 20).toFixed(0)} MiB), built in ${buildSeconds.toFixed(1)} s`
 );
-line('work', `${PROMPTS} prompts × up to ${TOKENS} tokens, greedy, 1 thread`);
-// Warm-up: the first model load pays for reading the file into the page cache.
-await bareLoop(prompts.slice(0, 1));
+line(
+	'work',
+	`${PROMPTS} prompts × up to ${TOKENS} tokens, greedy, ${threads} thread(s) (the auto rule), ${REPS} interleaved repetitions`
+);
 
-const bare = await bareLoop(prompts);
-const single = await job(1);
-const bareRate = bare.tokens / bare.seconds;
-const jobRate = single.tokens / single.seconds;
-line(
-	'(a) bare decode loop',
-	`${bareRate.toFixed(1)} tokens/s (${bare.tokens} tokens, ${bare.seconds.toFixed(1)} s)`
-);
-line(
-	'(b) generate job, 1 sequence',
-	`${jobRate.toFixed(1)} tokens/s (${single.tokens} tokens, ${single.seconds.toFixed(1)} s)`
-);
-line(
-	'    one-off steps before the job',
-	`${(single.total - single.seconds).toFixed(1)} s (import, preflight, model hash)`
-);
-line('job / bare loop', `${((100 * jobRate) / bareRate).toFixed(1)} % (target ≥ 95 %)`);
+const setups = new Map<number, JobSetup>();
+for (const n of SIZES) setups.set(n, await setUpJob(n, threads));
+// Warm-up: page cache and first-use costs, outside the measurements.
+await runBare(1, threads, setups.get(1)!.order.slice(0, 2), prompts);
 
-const scaling: { parallel: number; rate: number }[] = [{ parallel: 1, rate: jobRate }];
-for (const parallel of [2, 4, 8]) {
-	const r = await job(parallel);
-	scaling.push({ parallel, rate: r.tokens / r.seconds });
+type Key = `${'L' | 'J'}${number}`;
+const configs: Key[] = SIZES.flatMap((n) => [`L${n}`, `J${n}`] as Key[]);
+const runs = new Map<Key, Run[]>(configs.map((k) => [k, []]));
+for (let rep = 0; rep < REPS; rep++) {
+	const order = configs.map((_, i) => configs[(i + rep) % configs.length]!);
+	for (const key of order) {
+		const n = Number(key.slice(1));
+		const setup = setups.get(n)!;
+		const run =
+			key[0] === 'L' ? await runBare(n, threads, setup.order, prompts) : await runJob(setup);
+		runs.get(key)!.push(run);
+	}
 }
-for (const s of scaling)
-	line(
-		`job, ${s.parallel} parallel sequence(s)`,
-		`${s.rate.toFixed(1)} tokens/s (×${(s.rate / jobRate).toFixed(2)})`
-	);
-const best = scaling.reduce((a, b) => (b.rate > a.rate ? b : a));
-const flat = scaling.find((s, i) => i > 0 && s.rate < scaling[i - 1]!.rate * 1.1);
-line('best parallel factor', `×${(best.rate / jobRate).toFixed(2)} at ${best.parallel} sequences`);
+
+const rate = (r: Run) => sum(r.tokens) / r.seconds;
+const medians = new Map<Key, number>();
+for (const key of configs) medians.set(key, median(runs.get(key)!.map(rate)));
+for (const n of SIZES) {
+	const bare = runs.get(`L${n}`)!;
+	const job = runs.get(`J${n}`)!;
+	line(`L(${n}) bare loop`, `${fmt(bare.map(rate))}, ${sum(bare[0]!.tokens)} tokens`);
+	line(`J(${n}) generate job`, `${fmt(job.map(rate))}, ${sum(job[0]!.tokens)} tokens`);
+	const problems = [...bare, ...job]
+		.map((r) => mismatch(bare[0]!, r))
+		.filter((m): m is string => m !== null);
+	if (problems.length) line(`  J(${n}) ÷ L(${n})`, `not computed: outputs differ: ${problems[0]}`);
+	else
+		line(
+			`  J(${n}) ÷ L(${n})`,
+			`${(medians.get(`J${n}`)! / medians.get(`L${n}`)!).toFixed(2)} (target ≥ 0.95); outputs equal`
+		);
+}
+const bareScaling = medians.get('L8')! / medians.get('L1')!;
+const jobScaling = medians.get('J8')! / medians.get('J1')!;
+line('scaling L(8) ÷ L(1)', `×${bareScaling.toFixed(2)}`);
 line(
-	'flattens at',
-	flat ? `${flat.parallel} sequences (< 10 % gain over the previous)` : 'not within 8'
+	'scaling J(8) ÷ J(1)',
+	`×${jobScaling.toFixed(2)} = ${((100 * jobScaling) / bareScaling).toFixed(0)} % of the bare scaling (target ≥ 90 %)`
 );
+for (const setup of setups.values()) await setup.database.close();
 fs.rmSync(root, { recursive: true, force: true });
 process.exit(0);

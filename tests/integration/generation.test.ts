@@ -1,7 +1,9 @@
 /**
  * The generation job on the real tiny model, on both databases: determinism, the LoRA adapter
- * path, preflight failures that write nothing, resume after `kill -9`, and (PostgreSQL) two
- * workers sharing one study with every output computed exactly once.
+ * path, preflight failures that write nothing (including a GPU asked for where there is none),
+ * the plan line and the provenance of what ran, lock-step batches of parallel sequences (counted
+ * at llama.cpp's decode calls) with early stops and cancellation, resume after `kill -9`, and
+ * (PostgreSQL) two workers sharing one study with every output computed exactly once.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -15,6 +17,7 @@ import type { Database } from '../../src/lib/server/db';
 import * as schema from '../../src/lib/server/db/schema';
 import { encodeGguf, gguf } from '../../src/lib/server/generation/gguf-writer';
 import { generateStudy } from '../../src/lib/server/generation/job';
+import { fullStepShare, type StepHistogram } from '../../src/lib/server/generation/lockstep';
 import { loadStudy } from '../../src/lib/server/studies/loader';
 import { TEST_DATABASES } from '../support/databases';
 import { buildTinyModelOnce } from '../support/fixtures';
@@ -87,6 +90,7 @@ describe.each(TEST_DATABASES)('generation on $name', (target) => {
 		expect(lora[0]!.provenance).toMatchObject({
 			adapters: [{ scale: 1, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) }],
 			backend: 'cpu',
+			gpuLayers: 0,
 			sampling: { temperature: 0, seed: 42 },
 			renderedPromptSha256: expect.stringMatching(/^[0-9a-f]{64}$/)
 		});
@@ -126,6 +130,11 @@ describe.each(TEST_DATABASES)('generation on $name', (target) => {
 			/case G-001: unknown field "histology" in prompt template/
 		],
 		[
+			'a layer count on a machine without a GPU',
+			() => ({ x: { gpu: 2 } }),
+			/gpu: asks for 2 layers on the GPU but no GPU was found \(backend cpu\): set gpu to auto .* or off/
+		],
+		[
 			'a context too small',
 			() => ({ x: { contextSize: 64, maxTokens: 40 } }),
 			/contextSize: is 64 tokens, but the longest prompt \(case G-\d+\) has \d+ tokens and maxTokens is 40/
@@ -149,6 +158,126 @@ describe.each(TEST_DATABASES)('generation on $name', (target) => {
 			expect(await database.db.select({ n: count() }).from(schema.studies)).toEqual(before);
 		}
 	);
+
+	it('records where and how each output was computed, and prints the plan first', async () => {
+		// The premise of the check: the CUDA build is installed, but this machine has no GPU.
+		expect(fs.existsSync(path.resolve('node_modules/@node-llama-cpp/linux-x64-cuda'))).toBe(true);
+		const dir = await writeGenStudy(path.join(root, 'prov'), {
+			cases: 6,
+			checkpoints: { prov: { parallel: 2 } }
+		});
+		const events: string[] = [];
+		await generateStudy(database.db, CLI, loadStudy(dir), {
+			onPlan: (line) => events.push(line),
+			onProgress: (p) => events.push(`progress ${p.done}/${p.total} eta ${p.etaSeconds}`)
+		});
+		const plan = events.findIndex((e) => e.startsWith('Plan'));
+		expect(events[plan]).toMatch(
+			/^Plan for "prov": cpu on CPU.*, 0 of 3 layers on the GPU, VRAM 0 B needed, 0 B free, 1 thread, 2 sequences × 1024 tokens of context, batch 512, 6 outputs, estimated ≤ \d+ s left$/
+		);
+		// Printed before any output was done; the progress that follows starts from its estimate.
+		expect(events.slice(0, plan).every((e) => e.startsWith('progress 0/'))).toBe(true);
+		expect(events[plan + 1]).toMatch(/^progress 0\/6 eta \d/);
+		const rows = await outputsOf(database, 'prov');
+		expect(rows.map((r) => r.provenance)).toEqual(
+			rows.map(() =>
+				expect.objectContaining({
+					backend: 'cpu',
+					library: 'cpu',
+					device: expect.stringMatching(/^CPU/),
+					gpuLayers: 0,
+					totalLayers: 3,
+					threads: 1,
+					sequences: 2,
+					batchSize: 512,
+					contextSize: 1024,
+					nodeLlamaCppVersion: expect.stringMatching(/^3\./),
+					llamaCppRelease: expect.any(String),
+					modelSha256: expect.stringMatching(/^[0-9a-f]{64}$/)
+				})
+			)
+		);
+	});
+
+	it('decodes 4 sequences in lock-step, with the texts of 1 sequence, through early stops', async () => {
+		// The stop string ends outputs early at different points: slots free up out of phase.
+		const settings = { maxTokens: 32, stop: ['metastasis metastasis'] };
+		const dir = await writeGenStudy(path.join(root, 'lockstep'), {
+			cases: 16,
+			checkpoints: { four: { ...settings, parallel: 4 }, one: { ...settings, parallel: 1 } }
+		});
+		const steps: Record<string, StepHistogram> = {};
+		for (const checkpoint of ['four', 'one'])
+			await generateStudy(database.db, CLI, loadStudy(dir), {
+				checkpoint,
+				onRun: (s) => (steps[checkpoint] = s.steps)
+			});
+		const four = await outputsOf(database, 'four');
+		const one = await outputsOf(database, 'one');
+		expect(four).toHaveLength(16);
+		expect(four.every((o) => o.status === 'done' && o.attempts === 1)).toBe(true);
+		expect(new Set(four.map((o) => o.finishReason))).toEqual(new Set(['stop', 'length']));
+		expect(four.map((o) => o.rawText)).toEqual(one.map((o) => o.rawText));
+		// While 4 slots were live (at least 4 outputs left), steps carried a token of each.
+		expect(fullStepShare(steps.four!, 4)).toBeGreaterThanOrEqual(0.9);
+		expect(steps.one).toEqual({ '1:1': expect.any(Number) });
+		// One decode step per generated token of the slowest slot, not one per token.
+		const tokens = four.reduce((n, o) => n + o.completionTokens!, 0);
+		const total = Object.values(steps.four!).reduce((n, c) => n + c, 0);
+		expect(total).toBeLessThan(tokens / 3);
+	});
+
+	it('loses and doubles nothing when cancelled in the middle of a batch', async () => {
+		const dir = await writeGenStudy(path.join(root, 'cancel'), {
+			cases: 16,
+			checkpoints: { ref: { maxTokens: 48, parallel: 4 }, cut: { maxTokens: 48, parallel: 4 } }
+		});
+		await generateStudy(database.db, CLI, loadStudy(dir), { checkpoint: 'ref' });
+		const controller = new AbortController();
+		const cut = await generateStudy(database.db, CLI, loadStudy(dir), {
+			checkpoint: 'cut',
+			signal: controller.signal,
+			onProgress: (p) => {
+				if (p.done >= 3) controller.abort(new Error('test cancel'));
+			}
+		});
+		expect(cut.cancelled).toBe(true);
+		const before = (await outputsOf(database, 'cut')).filter((o) => o.status === 'done');
+		expect(before.length).toBeGreaterThanOrEqual(3);
+		expect(before.length).toBeLessThan(16);
+		expect((await outputsOf(database, 'cut')).some((o) => o.status === 'running')).toBe(false);
+
+		const resumed = await generateStudy(database.db, CLI, loadStudy(dir), { checkpoint: 'cut' });
+		expect(resumed.done).toBe(16 - before.length);
+		const after = await outputsOf(database, 'cut');
+		expect(after.every((o) => o.status === 'done')).toBe(true);
+		for (const o of before)
+			expect(after.find((a) => a.id === o.id)!.provenance!.generatedAt).toBe(
+				o.provenance!.generatedAt
+			);
+		const ref = await outputsOf(database, 'ref');
+		expect(after.map((o) => o.rawText)).toEqual(ref.map((o) => o.rawText));
+	});
+
+	it('refuses BLINDEVAL_GPU=cuda on a machine without CUDA before writing anything', async () => {
+		const shared = await target.createShared();
+		try {
+			const dir = await writeGenStudy(path.join(root, 'cuda'), {
+				cases: 2,
+				checkpoints: { cuda: {} }
+			});
+			const run = await runCli(['generate', dir], { ...shared.env, BLINDEVAL_GPU: 'cuda' });
+			expect(run.code).not.toBe(0);
+			expect(run.stderr).toMatch(
+				/BLINDEVAL_GPU: is "cuda" but that backend cannot be loaded on this machine .*unset BLINDEVAL_GPU/
+			);
+			const db = await shared.open();
+			expect(await db.db.select({ n: count() }).from(schema.studies)).toEqual([{ n: 0 }]);
+			await db.close();
+		} finally {
+			await shared.drop();
+		}
+	});
 
 	it('resumes after kill -9 with no duplicate and no lost output', async () => {
 		const shared = await target.createShared();

@@ -15,6 +15,9 @@ export interface GenManifest {
 	maxTokens?: number;
 	contextSize?: number;
 	parallel?: number;
+	stop?: string[];
+	/** Left out of the manifest when undefined, so the defaults apply. */
+	gpu?: 'auto' | 'off' | number;
 }
 
 export async function writeGenStudy(
@@ -47,10 +50,10 @@ export async function writeGenStudy(
 				promptTemplate:
 					m.promptTemplate ??
 					'Letter for {{case_id}}: {{diagnosis}}, {{tnm}}, {{radiotherapy.total_dose_gy}} Gy',
-				sampling: { temperature: 0, maxTokens: m.maxTokens ?? 24, seed: 42 },
+				sampling: { temperature: 0, maxTokens: m.maxTokens ?? 24, seed: 42, stop: m.stop ?? [] },
 				contextSize: m.contextSize ?? 1024,
-				threads: 1,
-				parallel: m.parallel ?? 2
+				parallel: m.parallel ?? 2,
+				...(m.gpu === undefined ? {} : { gpu: m.gpu })
 			})
 		);
 	}

@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
+	MAX_AUTO_THREADS,
 	ManifestError,
+	autoThreads,
 	checkpointManifestSchema,
 	parseCheckpointManifest,
 	renderPrompt,
+	resolveThreads,
 	templateFields
 } from './checkpoint-manifest';
 
@@ -23,6 +26,18 @@ function issuesOf(raw: unknown): { path: string; message: string }[] {
 	throw new Error('expected a ManifestError');
 }
 
+describe('autoThreads', () => {
+	it('leaves one core free, uses at least 1 and at most MAX_AUTO_THREADS', () => {
+		expect([1, 2, 3, 4, 8, 9, 16, 64].map(autoThreads)).toEqual([1, 1, 2, 3, 7, 8, 8, 8]);
+		expect(MAX_AUTO_THREADS).toBe(8);
+	});
+	it('resolves auto by the rule and keeps a number', () => {
+		expect(resolveThreads('auto', 2)).toBe(1);
+		expect(resolveThreads('auto', 12)).toBe(8);
+		expect(resolveThreads(4, 2)).toBe(4);
+	});
+});
+
 describe('parseCheckpointManifest', () => {
 	it('fills every default for a minimal manifest', () => {
 		expect(parseCheckpointManifest(minimal, 'm.yaml')).toEqual({
@@ -32,10 +47,16 @@ describe('parseCheckpointManifest', () => {
 			systemPrompt: '',
 			sampling: { temperature: 0, maxTokens: 256, stop: [], seed: 42 },
 			contextSize: 2048,
-			gpu: 'off',
-			threads: 1,
+			gpu: 'auto',
+			threads: 'auto',
 			parallel: 2
 		});
+	});
+
+	it('keeps an explicit gpu and threads setting', () => {
+		for (const gpu of ['off', 0, 20] as const)
+			expect(parseCheckpointManifest({ ...minimal, gpu }, 'm.yaml').gpu).toBe(gpu);
+		expect(parseCheckpointManifest({ ...minimal, threads: 3 }, 'm.yaml').threads).toBe(3);
 	});
 
 	it('fills sampling defaults inside a partial sampling block and adapter scale', () => {

@@ -52,14 +52,36 @@ export const checkpointManifestSchema = z
 		// prefault (not default): an omitted block is parsed as `{}` so its inner defaults apply.
 		sampling: samplingSchema.prefault({}),
 		contextSize: z.number().int().min(64).default(2048),
-		gpu: z.union([z.enum(['auto', 'off']), z.number().int().min(0)]).default('off'),
-		// Measured on 2-core machines: node-llama-cpp's default of 4 threads oversubscribes the CPU
-		// and runs tiny models ~700x slower than 1 thread.
-		threads: z.number().int().min(1).default(1),
+		/**
+		 * Layers to offload: 'auto' puts every layer that fits on the GPU when a GPU backend reports
+		 * a device and runs on the CPU otherwise; 'off' or a number is taken as given.
+		 */
+		gpu: z.union([z.enum(['auto', 'off']), z.number().int().min(0)]).default('auto'),
+		/** Threads per decode step; 'auto' follows autoThreads (measured, see there). */
+		threads: z.union([z.literal('auto'), z.number().int().min(1)]).default('auto'),
 		/** Sequences decoded at once in one context. */
 		parallel: z.number().int().min(1).default(2)
 	})
 	.strict();
+
+/** Threads beyond which decoding stops getting faster: it is bound by memory bandwidth. */
+export const MAX_AUTO_THREADS = 8;
+
+/**
+ * The default number of threads for a machine with `cores` CPU cores useful for math (physical
+ * cores): one core is left to the event loop, the database and the web server, and at most
+ * MAX_AUTO_THREADS are used. On the 2-core machines this project is tested on that gives 1, which
+ * measured fastest there (2 threads ran slower than 1, and node-llama-cpp's default of 4 far
+ * slower; README, Performance).
+ */
+export function autoThreads(cores: number): number {
+	return Math.max(1, Math.min(Math.floor(cores) - 1, MAX_AUTO_THREADS));
+}
+
+/** The threads a manifest asks for on a machine with `cores` math cores. */
+export function resolveThreads(threads: 'auto' | number, cores: number): number {
+	return threads === 'auto' ? autoThreads(cores) : threads;
+}
 
 export type CheckpointManifest = z.output<typeof checkpointManifestSchema>;
 export type CheckpointManifestInput = z.input<typeof checkpointManifestSchema>;

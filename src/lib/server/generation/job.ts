@@ -21,7 +21,8 @@ import { digestOf } from './digests';
 import * as jobs from './jobs';
 import { logServerError } from '../log';
 import * as leases from './leases';
-import { describeRuntime, runGeneration, type GenerationResult, type RuntimeInfo } from './llama';
+import { runGeneration, type GenerationResult, type RunSummary, type RuntimeInfo } from './llama';
+import { estimateSeconds, formatPlan, type HardwarePlan } from './plan';
 import { preflight } from './preflight';
 
 export interface GenerationProgress {
@@ -46,6 +47,13 @@ export interface GenerateOptions {
 	onProgress?: (p: GenerationProgress) => void;
 	/** Called once per checkpoint with the id of its generation_jobs row. */
 	onJob?: (jobId: string) => void;
+	/**
+	 * Called once per checkpoint when its model is loaded, before the first output is claimed,
+	 * with the plan in one line (formatPlan) and its parts.
+	 */
+	onPlan?: (line: string, plan: HardwarePlan) => void;
+	/** Called once per checkpoint after its run, with what ran and how full the steps were. */
+	onRun?: (summary: RunSummary) => void;
 }
 
 export interface GenerateResult {
@@ -103,7 +111,8 @@ export async function prepareGeneration(
 		}
 		prompts.set(cp.name, byCase);
 		const list = issues.length ? [] : [...byCase].map(([caseId, prompt]) => ({ caseId, prompt }));
-		const found = await preflight(cp.manifest!, path.dirname(cp.manifestFile!), list);
+		const manifest = opts.parallel ? { ...cp.manifest!, parallel: opts.parallel } : cp.manifest!;
+		const found = await preflight(manifest, path.dirname(cp.manifestFile!), list);
 		issues.push(...found.map((i) => ({ ...i, file: i.file ?? cp.manifestPath })));
 	}
 	if (issues.length) throw new ValidationError(issues, 'Generation cannot start');
@@ -169,17 +178,13 @@ async function generateCheckpoint(
 		.update(outputs)
 		.set({ status: 'pending', error: null })
 		.where(and(eq(outputs.checkpointId, checkpoint.id), eq(outputs.status, 'error')));
-	const remaining = (
-		await db
-			.select({ id: outputs.id })
-			.from(outputs)
-			.where(
-				and(
-					eq(outputs.checkpointId, checkpoint.id),
-					inArray(outputs.status, ['pending', 'running'])
-				)
-			)
-	).length;
+	const pending = await db
+		.select({ id: outputs.id })
+		.from(outputs)
+		.where(
+			and(eq(outputs.checkpointId, checkpoint.id), inArray(outputs.status, ['pending', 'running']))
+		);
+	const remaining = pending.length;
 	const progress: GenerationProgress = {
 		checkpoint: name,
 		done: 0,
@@ -204,7 +209,8 @@ async function generateCheckpoint(
 		.set({ modelSha256, adapters })
 		.where(eq(checkpoints.id, checkpoint.id));
 	const runManifest = opts.parallel ? { ...manifest, parallel: opts.parallel } : manifest;
-	const runtime = await describeRuntime(runManifest);
+	// Set once the model is loaded (before the first claim): what actually runs.
+	let runtime: RuntimeInfo | null = null;
 	const leaseSeconds = opts.leaseSeconds ?? 60;
 	const worker = leases.newWorkerId();
 	const job = await jobs.start(db, {
@@ -237,18 +243,25 @@ async function generateCheckpoint(
 	let tokens = 0;
 	const source = {
 		size: remaining,
+		prompts: pending.map((o) => prompts.get(o.id)!),
 		next: async () => {
 			const claimed = await leases.claim(db, checkpoint.id, worker, leaseSeconds);
 			if (!claimed) return null;
 			return { key: claimed.id, prompt: prompts.get(claimed.id)! };
 		}
 	};
+	const onReady = ({ runtime: ran, plan, estimate }: Parameters<RunReadyHandler>[0]) => {
+		runtime = ran;
+		if (estimate) progress.etaSeconds = estimateSeconds(estimate, plan.sequences);
+		opts.onPlan?.(`Plan for "${name}": ${formatPlan(plan, estimate)}`, plan);
+		opts.onProgress?.({ ...progress });
+	};
 	const onResult = async (r: GenerationResult) => {
 		if (
 			!(await writeResult(db, worker, r, {
 				modelSha256,
 				adapters,
-				runtime,
+				runtime: runtime!,
 				manifest: runManifest,
 				normalize
 			}))
@@ -264,7 +277,12 @@ async function generateCheckpoint(
 	};
 	let failure: unknown = null;
 	try {
-		await runGeneration(runManifest, manifestDir, source, { signal: stop.signal, onResult });
+		const summary = await runGeneration(runManifest, manifestDir, source, {
+			signal: stop.signal,
+			onResult,
+			onReady
+		});
+		opts.onRun?.(summary);
 	} catch (e) {
 		if (stop.signal.aborted) cancelled = true;
 		else failure = e;
@@ -333,7 +351,6 @@ async function writeResult(
 				chatTemplate: ctx.manifest.chatTemplate,
 				systemPrompt: ctx.manifest.systemPrompt,
 				sampling: ctx.manifest.sampling,
-				contextSize: ctx.manifest.contextSize,
 				parallel: ctx.manifest.parallel,
 				renderedPrompt: r.renderedPrompt,
 				renderedPromptSha256: createHash('sha256').update(r.renderedPrompt).digest('hex'),
@@ -347,6 +364,8 @@ async function writeResult(
 		.returning({ id: outputs.id });
 	return written.length === 1;
 }
+
+type RunReadyHandler = NonNullable<Parameters<typeof runGeneration>[3]['onReady']>;
 
 async function resetForForce(db: Db, checkpointId: string, name: string): Promise<void> {
 	const ids = (

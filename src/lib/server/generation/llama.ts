@@ -18,11 +18,14 @@ import {
 	type ChatWrapper,
 	type GgufFileInfo,
 	type Llama,
+	type LlamaContext,
 	type LlamaContextSequence,
 	type LlamaModel,
 	type Token
 } from 'node-llama-cpp';
 import type { CheckpointManifest } from '../../domain/checkpoint-manifest';
+import { LockStep, type StepHistogram } from './lockstep';
+import { deviceName, planThreads, type HardwarePlan, type TimeEstimate } from './plan';
 
 export interface GenerationRequest {
 	key: string;
@@ -39,6 +42,8 @@ export interface RequestSource {
 	next(): Promise<GenerationRequest | null>;
 	/** Upper bound on the number of requests: no more sequences are created than this. */
 	size: number;
+	/** The prompts it will hand out, when known: for the plan's time estimate. */
+	prompts?: string[];
 }
 
 export interface GenerationResult {
@@ -59,14 +64,29 @@ export interface GenerationResult {
 	error?: string;
 }
 
-/** A type rather than an interface so it can be stored as a plain JSON record. */
+/**
+ * What a run actually ran on, recorded with each output so a reviewer can reproduce it: greedy
+ * text in llama.cpp can depend on how tokens were batched, so the sequences decoded together and
+ * the batch size belong here as much as the backend. A type rather than an interface so it can be
+ * stored as a plain JSON record.
+ */
 export type RuntimeInfo = {
 	nodeLlamaCppVersion: string;
 	/** As the prebuilt binary reports it (3.22.1 ships one that says "v0.5.0"). */
 	llamaCppRelease: string;
+	/** Where the layers ran: 'cpu' when none was offloaded, whichever library build loaded. */
 	backend: string;
-	/** Threads per evaluation: the manifest's, capped at the CPU count. */
+	/** The library build that loaded: 'cpu', 'cuda', 'vulkan' or 'metal'. */
+	library: string;
+	device: string;
+	gpuLayers: number;
+	totalLayers: number;
 	threads: number;
+	/** Sequences decoded together in lock-step (the context's sequences). */
+	sequences: number;
+	batchSize: number;
+	/** Tokens of context per sequence, as created (llama.cpp may round up). */
+	contextSize: number;
 };
 
 // ---- the shared Llama instance and its log ------------------------------------------------
@@ -128,13 +148,21 @@ export function getLlamaInstance(): Promise<Llama> {
 	return llamaPromise;
 }
 
-async function createLlama(): Promise<Llama> {
+export const GPU_BACKENDS = ['cuda', 'vulkan', 'metal'] as const;
+
+/** BLINDEVAL_GPU, lower-cased: 'auto' (default), 'off', or one of GPU_BACKENDS. */
+export function gpuSetting(): string {
 	const setting = (process.env.BLINDEVAL_GPU ?? 'auto').toLowerCase();
+	return setting === 'false' || setting === 'cpu' ? 'off' : setting;
+}
+
+async function createLlama(): Promise<Llama> {
+	const setting = gpuSetting();
 	const gpu =
-		setting === 'off' || setting === 'false' || setting === 'cpu'
+		setting === 'off'
 			? false
-			: setting === 'cuda' || setting === 'vulkan' || setting === 'metal'
-				? setting
+			: (GPU_BACKENDS as readonly string[]).includes(setting)
+				? (setting as (typeof GPU_BACKENDS)[number])
 				: 'auto';
 	const options = {
 		build: 'never' as const,
@@ -149,20 +177,6 @@ async function createLlama(): Promise<Llama> {
 	if (devices.length > 0 && (await llama.getVramState()).total > 0) return llama;
 	await llama.dispose();
 	return getLlama({ ...options, gpu: false });
-}
-
-/**
- * The runtime a manifest will generate with, without loading its model: for provenance written
- * next to each output before the run ends. runGeneration returns the same.
- */
-export async function describeRuntime(manifest: CheckpointManifest): Promise<RuntimeInfo> {
-	const llama = await getLlamaInstance();
-	return {
-		nodeLlamaCppVersion: await getModuleVersion(),
-		llamaCppRelease: llama.llamaCppRelease.release,
-		backend: llama.gpu === false ? 'cpu' : llama.gpu,
-		threads: Math.min(manifest.threads, llama.maxThreads)
-	};
 }
 
 /**
@@ -406,7 +420,11 @@ async function generateOne(
 
 function listSource(requests: GenerationRequest[]): RequestSource {
 	let next = 0;
-	return { size: requests.length, next: async () => requests[next++] ?? null };
+	return {
+		size: requests.length,
+		prompts: requests.map((r) => r.prompt),
+		next: async () => requests[next++] ?? null
+	};
 }
 
 function gpuLayers(gpu: CheckpointManifest['gpu']): 'auto' | number {
@@ -414,11 +432,49 @@ function gpuLayers(gpu: CheckpointManifest['gpu']): 'auto' | number {
 	return gpu;
 }
 
+/** What the caller learns once the model is loaded, before the first request is taken. */
+export interface RunReady {
+	runtime: RuntimeInfo;
+	plan: HardwarePlan;
+	/** Null when the source does not list its prompts. */
+	estimate: TimeEstimate | null;
+}
+
+export interface RunSummary {
+	runtime: RuntimeInfo;
+	/** Decode steps llama.cpp was given, by live slots and sequences carried (lockstep.ts). */
+	steps: StepHistogram;
+}
+
+/**
+ * Times two decode calls on the run's own context, for the plan's estimate: a prefill of 8
+ * prompt tokens on one sequence (which also pays any first-use cost, so the estimate errs long),
+ * then one step carrying a token of every sequence. Costs about as much as generating three
+ * tokens; everything evaluated here is cleared before the first request.
+ */
+async function measureSpeed(
+	model: LlamaModel,
+	sequences: LlamaContextSequence[]
+): Promise<{ prefillSeconds: number; stepSeconds: number }> {
+	const token = (model.tokens.bos ?? model.tokenize('a')[0]) as Token;
+	const n = 8;
+	let t = performance.now();
+	await sequences[0]!.evaluateWithoutGeneratingNewTokens(new Array<Token>(n).fill(token));
+	const prefillSeconds = (performance.now() - t) / 1000 / n;
+	t = performance.now();
+	await Promise.all(sequences.map((s) => s.evaluateWithoutGeneratingNewTokens([token])));
+	const stepSeconds = (performance.now() - t) / 1000;
+	for (const s of sequences) await s.clearHistory();
+	return { prefillSeconds, stepSeconds };
+}
+
 /**
  * Generates one completion per request with a checkpoint manifest's model, adapters, chat
  * template and sampling. The model is loaded once; `min(parallel, requests.length)` sequences
- * decode at once, each worker taking the next request from a shared queue. `onResult` is awaited
- * for each result as it finishes, never concurrently, so the caller can persist row by row.
+ * decode in lock-step (lockstep.ts): each step carries one token of every running sequence, and a
+ * sequence that finishes takes the next request from the shared queue for the next step.
+ * `onResult` is called for each result as it finishes, in order and never concurrently, so the
+ * caller can persist row by row; a slot does not wait for the write before its next request.
  * A failing request becomes a result with finishReason 'error' and llama.cpp's logged cause.
  * On abort, no new requests start, in-flight ones are dropped (no onResult) and the promise
  * rejects with the signal's reason once everything is disposed.
@@ -430,8 +486,13 @@ export async function runGeneration(
 	manifest: CheckpointManifest,
 	manifestDir: string,
 	requests: GenerationRequest[] | RequestSource,
-	opts: { signal?: AbortSignal; onResult: (r: GenerationResult) => Promise<void> }
-): Promise<RuntimeInfo> {
+	opts: {
+		signal?: AbortSignal;
+		onResult: (r: GenerationResult) => Promise<void>;
+		/** Called once the model is loaded, before the first request is taken. */
+		onReady?: (ready: RunReady) => void | Promise<void>;
+	}
+): Promise<RunSummary> {
 	const source = Array.isArray(requests) ? listSource(requests) : requests;
 	const modelPath = resolve(manifestDir, manifest.model);
 	const adapters = manifest.adapters.map((a) => ({
@@ -448,10 +509,11 @@ export async function runGeneration(
 	opts.signal?.addEventListener('abort', onAbort, { once: true });
 
 	let model: LlamaModel | null = null;
-	let context: Awaited<ReturnType<LlamaModel['createContext']>> | null = null;
+	let context: LlamaContext | null = null;
 	const sequences: LlamaContextSequence[] = [];
 	try {
 		let mark = logCount;
+		const vramFree = (await llama.getVramState()).free;
 		model = await llama
 			.loadModel({ modelPath, gpuLayers: gpuLayers(manifest.gpu), loadSignal: stop.signal })
 			.catch(async (err: unknown) => {
@@ -462,11 +524,13 @@ export async function runGeneration(
 			});
 		mark = logCount;
 		const loadedModel = model;
+		const threads = planThreads(manifest, llama);
+		const slots = Math.max(1, Math.min(manifest.parallel, source.size));
 		context = await loadedModel
 			.createContext({
 				contextSize: manifest.contextSize,
-				sequences: Math.max(1, Math.min(manifest.parallel, source.size)),
-				threads: manifest.threads,
+				sequences: slots,
+				threads,
 				failedCreationRemedy: false,
 				createSignal: stop.signal,
 				...(adapters.length > 0 ? { lora: { adapters } } : {})
@@ -481,43 +545,94 @@ export async function runGeneration(
 			});
 		while (context.sequencesLeft > 0) sequences.push(context.getSequence());
 
-		const job: Job = {
-			manifest,
-			model: loadedModel,
-			renderer: makeRenderer(loadedModel, manifest),
-			signal: stop.signal
+		const layers = loadedModel.gpuLayers;
+		const runtime: RuntimeInfo = {
+			nodeLlamaCppVersion: await getModuleVersion(),
+			llamaCppRelease: llama.llamaCppRelease.release,
+			backend: layers > 0 && llama.gpu !== false ? llama.gpu : 'cpu',
+			library: llama.gpu === false ? 'cpu' : llama.gpu,
+			device: await deviceName(llama, layers),
+			gpuLayers: layers,
+			totalLayers: loadedModel.fileInsights.totalLayers,
+			threads: context.idealThreads,
+			sequences: sequences.length,
+			batchSize: context.batchSize,
+			contextSize: context.contextSize
 		};
+		const renderer = makeRenderer(loadedModel, manifest);
+		if (opts.onReady) {
+			const speed = source.prompts ? await measureSpeed(loadedModel, sequences) : null;
+			const estimate: TimeEstimate | null =
+				speed && source.prompts
+					? {
+							outputs: source.prompts.length,
+							promptTokens: source.prompts.reduce(
+								(sum, p) => sum + renderer.render(p).tokens.length,
+								0
+							),
+							maxTokens: manifest.sampling.maxTokens,
+							...speed
+						}
+					: null;
+			const plan: HardwarePlan = {
+				...runtime,
+				vramNeeded: layers > 0 ? vramFree - (await llama.getVramState()).free : 0,
+				vramFree
+			};
+			await opts.onReady({ runtime, plan, estimate });
+		}
+		stop.signal.throwIfAborted();
+
+		const job: Job = { manifest, model: loadedModel, renderer, signal: stop.signal };
+		const lockStep = new LockStep();
+		lockStep.attach(context, sequences.length);
 		// Serialises onResult and next() so the caller never sees two calls of either at once.
 		let delivered: Promise<void> = Promise.resolve();
 		let taking: Promise<unknown> = Promise.resolve();
 		const take = () => {
 			const request = taking.then(() => (stop.signal.aborted ? null : source.next()));
+			// The chain goes on after a failed next(); the failure itself reaches the worker that
+			// awaits this request, or is moot when the run stopped before awaiting it.
 			taking = request.catch(() => undefined);
+			request.catch(() => undefined);
 			return request;
 		};
 		const worker = async (sequence: LlamaContextSequence) => {
-			while (!stop.signal.aborted) {
-				const request = await take();
-				if (!request) break;
-				const result = await generateOne(job, sequence, request);
-				delivered = delivered.then(() => opts.onResult(result));
-				await delivered;
+			// Each slot takes its next request while the current one decodes, so a finished
+			// sequence starts the next case at the next step instead of stalling every sequence
+			// on the claim (a database round trip). A request taken but never started (on abort)
+			// goes back with the caller's leases.
+			let upcoming = take();
+			try {
+				while (!stop.signal.aborted) {
+					const request = await upcoming;
+					if (!request) break;
+					upcoming = take();
+					const result = await generateOne(job, sequence, request);
+					// The slot goes on to its next request at once; the write keeps its order.
+					delivered = delivered.then(() => opts.onResult(result));
+					delivered.catch((err: unknown) => stop.abort(err));
+				}
+			} finally {
+				// Until a slot retires, the other sequences wait for it at each step.
+				lockStep.retire();
 			}
 		};
 		const outcomes = await Promise.allSettled(
 			sequences.map((s) =>
 				worker(s).catch((err: unknown) => {
-					// One worker's failure (a throwing onResult) stops the others too.
+					// One worker's failure stops the others too.
 					stop.abort(err);
 					throw err;
 				})
 			)
 		);
+		await delivered;
 		opts.signal?.throwIfAborted();
 		const failed = outcomes.find((o) => o.status === 'rejected');
 		if (failed) throw failed.reason;
 
-		return { ...(await describeRuntime(manifest)), threads: context.idealThreads };
+		return { runtime, steps: lockStep.steps };
 	} finally {
 		opts.signal?.removeEventListener('abort', onAbort);
 		for (const s of sequences) s.dispose();

@@ -3,13 +3,15 @@
  * written, and every problem is reported in one message. Model and adapter files exist and are
  * valid GGUF; each adapter fits its base model (architecture and tensor shapes); the prompt
  * template renders for every case (checked by the caller); the context holds the longest
- * rendered prompt plus max tokens (the prompts are tokenized with a vocabulary-only load).
+ * rendered prompt plus max tokens (the prompts are tokenized with a vocabulary-only load); a GPU
+ * asked for is there, and the model and its context fit in VRAM and RAM (plan.ts).
  */
 import path from 'node:path';
 import { readGgufFileInfo, type GgufTensorInfo } from 'node-llama-cpp';
 import type { CheckpointManifest } from '../../domain/checkpoint-manifest';
 import type { Issue } from '../../errors';
 import { getLlamaInstance, makeRenderer, preflightModel } from './llama';
+import { hardwareIssues } from './plan';
 
 async function tensors(file: string): Promise<Map<string, readonly number[]>> {
 	const info = await readGgufFileInfo(file, { readTensorInfo: true, logWarnings: false });
@@ -88,7 +90,15 @@ export async function preflight(
 			issues.push({ file: adapterPath, message: (e as Error).message });
 		}
 	}
-	if (modelOk && prompts.length) {
+	let llamaOk = false;
+	if (modelOk) {
+		const sequences = Math.max(1, Math.min(manifest.parallel, prompts.length));
+		const hardware = await hardwareIssues(manifest, modelPath, sequences);
+		llamaOk = hardware.plan !== null;
+		issues.push(...hardware.issues);
+	}
+	// Without a loadable backend the prompts cannot be tokenized; that issue is reported already.
+	if (modelOk && llamaOk && prompts.length) {
 		const counts = await promptTokenCounts(
 			manifest,
 			modelPath,
