@@ -55,8 +55,9 @@ describe('faults on postgres (a cluster of its own)', () => {
 				...SIZE,
 				database: 'postgres',
 				fault: 'postgres-restart',
-				// Once: a second restart while postgres.js is still reconnecting can leave its
-				// pool waiting for ever (README, Performance: a known postgres.js 3.4 bug).
+				// Once. A restart while postgres.js reconnects can leave its pool waiting for ever
+				// (a known postgres.js 3.4 bug, README: Performance); the run then restarts the app
+				// as an operator would, and reports it.
 				at: [0.4],
 				port: await freePort(),
 				clusterPort: await freePort()

@@ -35,12 +35,16 @@ export interface FaultOptions {
 export interface FaultResult extends Verdict {
 	planned: number;
 	faults: number;
+	/** App servers killed and started again because they stopped answering (see faultRun). */
+	appRestarts: number;
 	/** Requests that got no answer or a 5xx, each sent again. */
 	retried: number;
 	seconds: number;
 }
 
 const MIGRATIONS = path.resolve('drizzle');
+/** No save acknowledged for this long after a PostgreSQL restart: the app's pool is stuck. */
+const STALL_MS = 20_000;
 
 interface Target {
 	env: Record<string, string>;
@@ -115,17 +119,36 @@ export async function faultRun(opts: FaultOptions): Promise<FaultResult> {
 				await server.start();
 			} else await t.cluster!.restart('immediate');
 			settledAt = latestAck + 2 * opts.connections;
+			lastAckAt = performance.now();
 		};
+		// postgres.js 3.4 can leave its pool waiting for ever after PostgreSQL went down while the
+		// pool was reconnecting (porsager/postgres#1193). What an operator does then, the run does:
+		// when nothing was saved for STALL_MS, the app server is killed and started again. Counted
+		// and printed; the checks that nothing was lost or doubled stay the same.
+		let lastAckAt = performance.now();
+		let appRestarts = 0;
+		const watchdog = setInterval(() => {
+			if (opts.fault !== 'postgres-restart' || striking) return;
+			if (performance.now() - lastAckAt < STALL_MS) return;
+			appRestarts++;
+			striking = (async () => {
+				await server.kill9();
+				await server.start();
+				lastAckAt = performance.now();
+			})().finally(() => (striking = null));
+		}, 1000);
 		const { runs, seconds } = await driveRaters(client, plans, {
 			retryMs: opts.retryMs ?? 100,
 			onAck: (acked) => {
 				latestAck = acked;
+				lastAckAt = performance.now();
 				if (!striking && thresholds.length && acked >= thresholds[0]! && acked >= settledAt) {
 					thresholds.shift();
 					striking = strike().finally(() => (striking = null));
 				}
 			}
 		});
+		clearInterval(watchdog);
 		await striking;
 		if (opts.killAtEnd) {
 			await server.kill9();
@@ -141,6 +164,7 @@ export async function faultRun(opts: FaultOptions): Promise<FaultResult> {
 				...verdict,
 				planned,
 				faults,
+				appRestarts,
 				retried: runs.reduce((n, r) => n + r.errors, 0),
 				seconds
 			};
@@ -156,7 +180,7 @@ export async function faultRun(opts: FaultOptions): Promise<FaultResult> {
 
 export function describeFaultResult(r: FaultResult): string {
 	return (
-		`${r.planned} saves planned, ${r.faults} faults, ${r.retried} requests retried, ${r.seconds.toFixed(1)} s: ` +
+		`${r.planned} saves planned, ${r.faults} faults, ${r.appRestarts} app restarts after a stall, ${r.retried} requests retried, ${r.seconds.toFixed(1)} s: ` +
 		`acknowledged ${r.acknowledged}, stored ${r.stored}, lost ${r.lost}, duplicated ${r.duplicated}, ` +
 		`wrong final values ${r.wrongFinal}`
 	);
