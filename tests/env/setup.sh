@@ -21,12 +21,15 @@ apt_install() {
 #   r-base-core, jsonlite  R's read.csv and jsonlite load the exports and the audit CSV
 #   python3-pandas         pandas' read_csv loads the same files
 #   libreoffice-calc-nogui opens the spreadsheet-safe exports headless, as Excel would
+#   postgresql-15          the second test database; initdb and pg_ctl give the fault tests a
+#                          cluster of their own to restart
 # BLINDEVAL_SETUP_REQUIRE adds "package|check" lines (the set-up's own test uses it).
 REQUIRED="chromium|/usr/bin/chromium --version
 r-base-core|/usr/bin/Rscript -e 1
 r-cran-jsonlite|/usr/bin/Rscript -e 'library(jsonlite)'
 python3-pandas|/usr/bin/python3 -c 'import pandas'
 libreoffice-calc-nogui|soffice --version
+postgresql-15|/usr/lib/postgresql/15/bin/initdb --version && /usr/lib/postgresql/15/bin/pg_ctl --version
 ${BLINDEVAL_SETUP_REQUIRE:-}"
 
 works() { sh -c "$1" >/dev/null 2>&1; }

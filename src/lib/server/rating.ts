@@ -4,7 +4,7 @@
  * and own time estimate), so no checkpoint name, model file, hash, id, generation timing or
  * token count can slip into a page or a response.
  */
-import { and, asc, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { RatingForm } from '../domain/rating-form';
 import { isScore } from '../domain/rating-form';
@@ -242,24 +242,7 @@ export async function savePreference(
 		action: 'preference',
 		field: 'choice',
 		value: choice as Choice,
-		read: async (tx, assignmentId) => {
-			const [old] = await tx
-				.select({ value: preferences.choice })
-				.from(preferences)
-				.where(
-					and(eq(preferences.assignmentId, assignmentId), eq(preferences.dimension, dimension))
-				);
-			return old?.value;
-		},
-		write: async (tx, assignmentId, value, now) => {
-			await tx
-				.insert(preferences)
-				.values({ assignmentId, dimension, choice: value })
-				.onConflictDoUpdate({
-					target: [preferences.assignmentId, preferences.dimension],
-					set: { choice: value, updatedAt: now }
-				});
-		}
+		table: 'preferences'
 	});
 }
 
@@ -267,17 +250,30 @@ interface AnswerStore<V> {
 	kind: 'absolute' | 'pairwise';
 	/** Audit action prefix: `<action>.create` or `<action>.change`. */
 	action: string;
-	/** The field's name in the audit row's before and after. */
-	field: string;
+	/** The field's name in the audit row's before and after, and the table's value column. */
+	field: 'score' | 'choice';
 	value: V;
-	read(tx: Db, assignmentId: string): Promise<V | undefined>;
-	write(tx: Db, assignmentId: string, value: V, now: Date): Promise<void>;
+	table: 'ratings' | 'preferences';
+}
+
+interface AnswerOutcome {
+	status: string;
+	kind: string;
+	known: boolean;
+	changed: boolean;
 }
 
 /**
  * One answer (a score, or a choice) on one dimension of the rater's item: idempotent (the same
  * value again changes nothing and writes no audit row); a new or changed value is audited with
  * before and after, and marks the assignment started.
+ *
+ * The busiest write of a rating day, so it is one SQL statement (one round trip): it finds the
+ * rater's assignment, checks the round is open and of the right kind and the dimension is on
+ * its form, reads the old value, and only then upserts the answer, stamps the assignment started
+ * and writes the audit row. One statement is atomic like a transaction: all of it or nothing.
+ * The checks' outcome comes back with it, so a refusal still gets its typed error (and wrote
+ * nothing). tests/bench/rating-day.ts measures it; rating tests cover every refusal.
  */
 async function saveAnswer<V extends number | string>(
 	db: Db,
@@ -286,27 +282,73 @@ async function saveAnswer<V extends number | string>(
 	dimension: string,
 	store: AnswerStore<V>
 ): Promise<{ changed: boolean }> {
-	return db.transaction(async (tx) => {
-		const row = await openAssignment(tx, rater, code, store.kind);
-		requireDimension(row.form, dimension);
-		const old = await store.read(tx, row.assignmentId);
-		if (old === store.value) return { changed: false };
-		const now = new Date();
-		await store.write(tx, row.assignmentId, store.value, now);
-		await tx
-			.update(assignments)
-			.set({ startedAt: now })
-			.where(and(eq(assignments.id, row.assignmentId), isNull(assignments.startedAt)));
-		await audit.record(tx, rater, {
-			action: `${store.action}.${old === undefined ? 'create' : 'change'}`,
-			entity: 'assignment',
-			entityId: row.assignmentId,
-			studyId: rater.studyId,
-			before: old === undefined ? null : { dimension, [store.field]: old },
-			after: { dimension, [store.field]: store.value }
-		});
-		return { changed: true };
-	});
+	const table = sql.raw(store.table);
+	const column = sql.raw(store.field);
+	const value = store.field === 'score' ? sql`${store.value}::smallint` : sql`${store.value}::text`;
+	const [outcome] = await rowsOf<AnswerOutcome>(
+		db,
+		sql`with a as (
+			select asg.id, r.status, r.kind, exists (
+				select 1 from jsonb_array_elements(r.form -> 'dimensions') d
+				where d ->> 'key' = ${dimension}::text
+			) as known
+			from items i
+			join assignments asg on asg.item_id = i.id
+			join rounds r on r.id = i.round_id
+			where i.code = ${code}::text and asg.rater_id = ${rater.id}::uuid
+		), old as (
+			select t.${column} as v from ${table} t
+			where t.assignment_id = (select id from a) and t.dimension = ${dimension}::text
+		), ok as (
+			select a.id from a
+			where a.status = 'open' and a.kind = ${store.kind}::text and a.known
+				and not exists (select 1 from old where old.v = ${value})
+		), up as (
+			insert into ${table} (assignment_id, dimension, ${column})
+			select ok.id, ${dimension}::text, ${value} from ok
+			on conflict (assignment_id, dimension)
+				do update set ${column} = excluded.${column}, updated_at = now()
+			returning assignment_id
+		), started as (
+			update assignments set started_at = now()
+			where id = (select assignment_id from up) and started_at is null
+		), logged as (
+			insert into audit_log (actor_type, actor_id, action, entity, entity_id, study_id, before, after)
+			select 'rater', ${rater.id}::text,
+				${store.action}::text || case when old.v is null then '.create' else '.change' end,
+				'assignment', up.assignment_id::text, ${rater.studyId}::uuid,
+				case when old.v is null then null
+					else jsonb_build_object('dimension', ${dimension}::text, ${store.field}::text, old.v) end,
+				jsonb_build_object('dimension', ${dimension}::text, ${store.field}::text, ${value})
+			from up left join old on true
+		)
+		select a.status, a.kind, a.known, exists (select 1 from up) as changed from a`
+	);
+	// Another rater's code and a code that does not exist look the same.
+	if (!outcome || outcome.status === 'draft') throw new NotFoundError('Item not found');
+	if (outcome.status !== 'open')
+		throw new ConflictError('This round is locked: its scores, comments and corrections are final');
+	if (outcome.kind !== store.kind)
+		throw new ValidationError([
+			{
+				field: 'kind',
+				message:
+					store.kind === 'absolute'
+						? 'this item compares two letters: send a choice, not a score or a correction'
+						: 'this item has one letter: send a score, not a choice'
+			}
+		]);
+	if (!outcome.known)
+		throw new ValidationError([
+			{ field: 'dimension', message: `unknown dimension "${dimension}"` }
+		]);
+	return { changed: outcome.changed };
+}
+
+/** The rows of a raw query: postgres.js returns an array, PGlite a result with `rows`. */
+async function rowsOf<T>(db: Db, query: SQL): Promise<T[]> {
+	const result = (await db.execute(query)) as unknown;
+	return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 }
 
 export async function item(db: Db, rater: RaterActor, code: string): Promise<RaterItem> {
@@ -380,22 +422,7 @@ export async function saveScore(
 		action: 'rating',
 		field: 'score',
 		value: score,
-		read: async (tx, assignmentId) => {
-			const [old] = await tx
-				.select({ value: ratings.score })
-				.from(ratings)
-				.where(and(eq(ratings.assignmentId, assignmentId), eq(ratings.dimension, dimension)));
-			return old?.value;
-		},
-		write: async (tx, assignmentId, value, now) => {
-			await tx
-				.insert(ratings)
-				.values({ assignmentId, dimension, score: value })
-				.onConflictDoUpdate({
-					target: [ratings.assignmentId, ratings.dimension],
-					set: { score: value, updatedAt: now }
-				});
-		}
+		table: 'ratings'
 	});
 }
 

@@ -59,6 +59,7 @@ export const EXPECTATIONS: Record<string, Row | Variants> = {
 	'POST /(public)/setup ?/default': all(303), // the page is gone: its load sends to sign-in
 	// a link that is not valid (the spec's set-up opens the raters' valid links: 303 to /rate)
 	'GET /(public)/r/[token]': all(404),
+	'GET /api/health': all(200), // liveness: no database, nothing about anyone
 
 	// raters
 	'GET /(rater)/rate': { ...raterCall(303), b: 303, c: 303 }, // each resumes at their first unfinished item
