@@ -13,8 +13,9 @@ import {
 } from '../analysis/study';
 import { renderPairwiseReport } from '../analysis/pairwise-report';
 import { renderMarkdownReport } from '../analysis/report';
-import { ConflictError, ForbiddenError } from '../errors';
+import { ConflictError } from '../errors';
 import { designOf } from './assign';
+import { canReadAnalysis, requireThat } from './auth/access';
 import type { Actor } from './auth/actors';
 import type { Db } from './db';
 import {
@@ -32,7 +33,7 @@ import { longRows, pairwiseRows } from './exports';
 import * as roundsService from './rounds';
 
 async function unblindedRound(db: Db, actor: Actor, roundId: string) {
-	if (actor.type === 'rater') throw new ForbiddenError('Raters cannot see the analysis');
+	requireThat(canReadAnalysis(actor), 'Raters cannot see the analysis');
 	const round = await roundsService.get(db, roundId);
 	if (round.status !== 'unblinded')
 		throw new ConflictError(
@@ -206,7 +207,7 @@ export async function blindedAgreement(
 	actor: Actor,
 	roundId: string
 ): Promise<DimensionAgreement[]> {
-	if (actor.type === 'rater') throw new ForbiddenError('Raters cannot see the analysis');
+	requireThat(canReadAnalysis(actor), 'Raters cannot see the analysis');
 	const round = await roundsService.get(db, roundId);
 	const rows = await longRows(db, actor, roundId);
 	return checkpointFreeSummary(

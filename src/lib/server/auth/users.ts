@@ -1,5 +1,6 @@
 import { and, asc, count, eq, gt, sql } from 'drizzle-orm';
-import { ConflictError, ForbiddenError, ValidationError, type Issue } from '../../errors';
+import { ConflictError, ValidationError, type Issue } from '../../errors';
+import { canManageAccounts, requireThat } from './access';
 import type { Actor, CoordinatorActor } from './actors';
 import * as audit from '../audit';
 import type { Db } from '../db';
@@ -47,8 +48,7 @@ function check(input: NewAccount): { email: string; name: string; role: Role } {
 }
 
 function requireCoordinator(actor: Actor): void {
-	if (actor.type === 'rater' || (actor.type === 'user' && actor.role !== 'coordinator'))
-		throw new ForbiddenError('Only coordinators manage accounts');
+	requireThat(canManageAccounts(actor), 'Only coordinators manage accounts');
 }
 
 async function insert(

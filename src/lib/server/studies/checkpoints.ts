@@ -10,6 +10,7 @@ import { and, eq } from 'drizzle-orm';
 import { decodeUpload } from '../../domain/case-upload';
 import { renderPrompt, type CheckpointManifest } from '../../domain/checkpoint-manifest';
 import { ValidationError, formatIssue, type Issue } from '../../errors';
+import { canChangeStudy, requireThat } from '../auth/access';
 import type { Actor } from '../auth/actors';
 import * as audit from '../audit';
 import type { Db } from '../db';
@@ -21,7 +22,7 @@ import { readConfig } from '../config';
 import { checkUploadSize, placesOf, type Places } from './files';
 import { readManifest } from './loader';
 import * as queries from './queries';
-import { requireCoordinator, type Upload } from './setup';
+import type { Upload } from './setup';
 
 export interface ManifestChoice {
 	file: string;
@@ -99,7 +100,7 @@ export async function addLocal(
 	file: string,
 	modelsDir = readConfig().modelsDirs[0]!
 ): Promise<{ name: string; warnings: string[] }> {
-	requireCoordinator(actor);
+	requireThat(canChangeStudy(actor), 'Only coordinators set up studies');
 	const choice = listManifests(modelsDir).find((m) => m.file === file);
 	if (!choice)
 		throw new ValidationError([{ field: 'manifest', message: `no manifest "${file}" in models/` }]);
@@ -149,7 +150,7 @@ export async function uploadOutputs(
 	upload: Upload,
 	checkpoint: string | undefined
 ): Promise<ImportSummary> {
-	requireCoordinator(actor);
+	requireThat(canChangeStudy(actor), 'Only coordinators set up studies');
 	checkUploadSize(upload, 'outputs');
 	const text = decodeUpload(upload.bytes, upload.name);
 	return importOutputsText(db, actor, slug, text, upload.name, {
