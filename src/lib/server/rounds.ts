@@ -10,7 +10,7 @@ import { assignRaters, designOf, insertBatched } from './assign';
 import { canChangeRound, requireThat } from './auth/access';
 import type { Actor } from './auth/actors';
 import { hashToken, newToken } from './auth/tokens';
-import * as audit from './audit';
+import * as audit from './audit/record';
 import type { Db } from './db';
 import {
 	assignments,

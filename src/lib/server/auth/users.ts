@@ -2,7 +2,7 @@ import { and, asc, count, eq, gt, sql } from 'drizzle-orm';
 import { ConflictError, ValidationError, type Issue } from '../../errors';
 import { canManageAccounts, requireThat } from './access';
 import type { Actor, CoordinatorActor } from './actors';
-import * as audit from '../audit';
+import * as audit from '../audit/record';
 import type { Db } from '../db';
 import { sessions, users } from '../db/schema';
 import { hashPassword, verifyPassword } from './password';

@@ -12,7 +12,7 @@ import { renderPrompt, type CheckpointManifest } from '../../domain/checkpoint-m
 import { ValidationError, formatIssue, type Issue } from '../../errors';
 import { canChangeStudy, requireThat } from '../auth/access';
 import type { Actor } from '../auth/actors';
-import * as audit from '../audit';
+import * as audit from '../audit/record';
 import type { Db } from '../db';
 import { cases, checkpoints } from '../db/schema';
 import { preflight } from '../generation/preflight';
