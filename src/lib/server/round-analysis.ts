@@ -13,6 +13,7 @@ import {
 } from '../analysis/study';
 import { renderPairwiseReport } from '../analysis/pairwise-report';
 import { renderMarkdownReport } from '../analysis/report';
+import type { PairwiseChoice } from '../domain/enums';
 import { ConflictError } from '../errors';
 import { designOf } from './assign';
 import { canReadAnalysis, requireThat } from './auth/access';
@@ -72,7 +73,7 @@ async function analysePairwise(db: Db, actor: Actor, { round, study }: Target) {
 			left: String(r.left_checkpoint),
 			right: String(r.right_checkpoint),
 			dimension: String(r.dimension),
-			winner: r.choice as 'left' | 'right' | 'tie'
+			winner: r.choice as PairwiseChoice
 		})),
 		roundsService.designOf(round).checkpoints,
 		round.form.dimensions.map((d) => d.key)

@@ -1,4 +1,5 @@
 import { and, asc, count, eq, gt, sql } from 'drizzle-orm';
+import { ROLES, type Role } from '../../domain/enums';
 import { ConflictError, ValidationError, type Issue } from '../../errors';
 import { canManageAccounts, requireThat } from './access';
 import type { Actor, CoordinatorActor } from './actors';
@@ -10,8 +11,7 @@ import { hashToken, newToken } from './tokens';
 
 export const SESSION_DAYS = 7;
 export const MIN_PASSWORD_LENGTH = 10;
-export const ROLES = ['coordinator', 'statistician'] as const;
-export type Role = (typeof ROLES)[number];
+export { ROLES, type Role };
 
 /** Any advisory lock id, held while the first account is created (see createFirst). */
 const SETUP_LOCK = 7_242_001;
