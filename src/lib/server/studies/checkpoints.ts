@@ -78,6 +78,8 @@ async function check(
 				}
 			];
 		} catch (e) {
+			// renderPrompt throws only for a template that does not fit this case: one issue each,
+			// so the coordinator sees every case at once.
 			issues.push({
 				field: 'promptTemplate',
 				message: `case ${c.externalId}: ${(e as Error).message}`
