@@ -10,6 +10,7 @@ import {
 import { sequence } from '@sveltejs/kit/hooks';
 import { db, startDatabase, stopDatabase } from '$lib/server/app-db';
 import { LOCALE_COOKIE, localeFrom, t, type Locale } from '$lib/i18n/messages';
+import { mayUseRoute } from '$lib/server/auth/access';
 import { accessOf, audienceOf, RATER_COOKIE, SESSION_COOKIE } from '$lib/server/auth/routes';
 import * as users from '$lib/server/auth/users';
 import { bodyLimitOf, formatBytes, withinLimit } from '$lib/server/body-limit';
@@ -91,7 +92,7 @@ const authorize: Handle = async ({ event, resolve }) => {
 				);
 			return errorResponse(event, 401, 'Please sign in');
 		}
-		if (access === 'coordinator' && user.role !== 'coordinator')
+		if (!mayUseRoute(access, user))
 			return errorResponse(
 				event,
 				403,

@@ -9,8 +9,8 @@
  * identical results). Figures only: nothing here asserts a time (CONTRIBUTING.md: speed figures
  * go in tests/bench/, never in assertions).
  *
- * Before/after in one run: BENCH_BEFORE=/path/to/other/src/lib/analysis/study.ts (an older
- * checkout, e.g. `git archive <rev> src/lib | tar -x -C /tmp/old`, with node_modules linked)
+ * Before/after in one run: BENCH_BEFORE=/path/to/other/src/lib/analysis/study/index.ts (study.ts
+ * before issue 15; e.g. `git archive <rev> src/lib | tar -x -C /tmp/old`, node_modules linked)
  * times that analyzeStudy too, alternating with this one on the same data, and prints its median
  * and whether its result is identical.
  */

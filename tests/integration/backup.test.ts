@@ -14,7 +14,7 @@ import { eq, is, max, sql } from 'drizzle-orm';
 import { PgTable } from 'drizzle-orm/pg-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError, ValidationError } from '../../src/lib/errors';
-import * as audit from '../../src/lib/server/audit';
+import * as audit from '../../src/lib/server/audit/record';
 import { CLI } from '../../src/lib/server/auth/actors';
 import * as users from '../../src/lib/server/auth/users';
 import {

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { blindedAgreement, roundAnalysis, roundReport } from '../../src/lib/server/analysis';
+import { blindedAgreement, roundAnalysis, roundReport } from '../../src/lib/server/round-analysis';
 import { CLI } from '../../src/lib/server/auth/actors';
 import type { Database } from '../../src/lib/server/db';
 import * as schema from '../../src/lib/server/db/schema';

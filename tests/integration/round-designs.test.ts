@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
 import { CHOICES } from '../../src/lib/domain/round-options';
 import { ConflictError, ValidationError } from '../../src/lib/errors';
-import { pairwiseAnalysis, roundAnalysis, roundReport } from '../../src/lib/server/analysis';
+import { pairwiseAnalysis, roundAnalysis, roundReport } from '../../src/lib/server/round-analysis';
 import { CLI, type RaterActor } from '../../src/lib/server/auth/actors';
 import type { Database } from '../../src/lib/server/db';
 import * as schema from '../../src/lib/server/db/schema';

@@ -20,7 +20,7 @@ import {
 	folderForGeneration,
 	studyArchive,
 	writeStudyFolder
-} from '../../src/lib/server/studies/export';
+} from '../../src/lib/server/studies/study-folder';
 import { importStudy } from '../../src/lib/server/studies/import';
 import { loadStudy } from '../../src/lib/server/studies/loader';
 import * as setup from '../../src/lib/server/studies/setup';

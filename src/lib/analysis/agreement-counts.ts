@@ -6,7 +6,7 @@
  */
 
 import { exactAgreement, withinOneAgreement, type AgreementResult } from './agreement';
-import { finite } from './study-summary';
+import { finite } from './study/summary';
 
 export interface PercentAgreement {
 	proportion: number | null;

@@ -1,3 +1,9 @@
+/**
+ * The analysis library's public API, for statisticians and other tools (issue 6): the pure
+ * statistics (no I/O) that the app runs, importable without the server. The app itself imports
+ * the modules directly, so nothing in src/ uses this file; that is by design. Keep its names and
+ * shapes stable: add, do not rename or remove.
+ */
 export { summarizeByGroup, describe, quantileSorted } from './descriptive';
 export type { CellSummary, Description, ScoreRow } from './descriptive';
 export {

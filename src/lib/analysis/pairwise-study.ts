@@ -5,6 +5,7 @@
  * or null, so it survives JSON.
  */
 
+import type { PairwiseChoice } from '../domain/enums';
 import { bradleyTerry, signTest, wilsonInterval, type PairwiseComparison } from './pairwise';
 
 export interface PairwiseJudgement {
@@ -15,7 +16,7 @@ export interface PairwiseJudgement {
 	/** Checkpoint shown on the right. */
 	right: string;
 	dimension: string;
-	winner: 'left' | 'right' | 'tie';
+	winner: PairwiseChoice;
 }
 
 export interface PairwiseCell {

@@ -3,7 +3,7 @@
  * percentages, intervals and tables, so every report prints a value the same way.
  */
 
-import type { Summary } from './study-summary';
+import type { Summary } from './study/summary';
 
 export const DASH = '—';
 

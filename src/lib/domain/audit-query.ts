@@ -5,9 +5,9 @@
  */
 import { z } from 'zod';
 import { ValidationError } from '../errors';
+import { ACTOR_TYPES, type ActorType } from './enums';
 
-export const ACTOR_TYPES = ['user', 'rater', 'cli', 'system'] as const;
-export type ActorType = (typeof ACTOR_TYPES)[number];
+export { ACTOR_TYPES, type ActorType };
 
 export interface AuditFilter {
 	/** Study slug. */

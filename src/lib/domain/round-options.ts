@@ -5,8 +5,9 @@
  */
 import type { Issue } from '../errors';
 import type { DesignReport, PairwiseReport } from './designs';
+import type { RoundKind } from './enums';
 
-export type RoundKind = 'absolute' | 'pairwise';
+export type { RoundKind };
 
 /**
  * A choice on one dimension of a pairwise item, in the order of its scale: key 1 is the left

@@ -4,12 +4,13 @@
  */
 import { and, asc, count, eq, inArray, isNull, notExists, sql } from 'drizzle-orm';
 import { DEFAULT_DESIGN, describeDesign, type RoundDesignOptions } from '../domain/round-options';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
+import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import type { StoredDesign } from '../domain/round-options';
 import { assignRaters, designOf, insertBatched } from './assign';
+import { canChangeRound, requireThat } from './auth/access';
 import type { Actor } from './auth/actors';
 import { hashToken, newToken } from './auth/tokens';
-import * as audit from './audit';
+import * as audit from './audit/record';
 import type { Db } from './db';
 import {
 	assignments,
@@ -39,8 +40,7 @@ const NEXT: Record<RoundStatus, RoundStatus | null> = {
 };
 
 function requireCoordinator(actor: Actor): void {
-	if (actor.type === 'rater' || (actor.type === 'user' && actor.role !== 'coordinator'))
-		throw new ForbiddenError('Only coordinators manage rounds');
+	requireThat(canChangeRound(actor), 'Only coordinators manage rounds');
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -47,6 +47,7 @@ async function bodyRefusal(request: Request): Promise<Refusal | null> {
 	try {
 		value = JSON.parse(text);
 	} catch {
+		// Not JSON: checked as plain text instead; a route that needs JSON refuses it itself.
 		const message = unstorableText(text);
 		return message ? { status: 400, message: `The request body ${message}.` } : null;
 	}
@@ -64,6 +65,7 @@ export async function unstorableInput(event: RequestEvent): Promise<Refusal | nu
 	try {
 		decodeURI(event.url.pathname);
 	} catch {
+		// URIError is the only thing decodeURI throws: the malformed escape above.
 		return NOT_FOUND;
 	}
 	for (const value of Object.values(event.params))

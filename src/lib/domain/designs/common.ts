@@ -1,5 +1,5 @@
 /** Constants and small helpers shared by the design steps (see ../designs.ts). */
-import type { DesignSpec } from '../designs';
+import type { DesignSpec } from './types';
 
 export const DEFAULT_MIN_REPEAT_GAP = 5;
 export const MAX_REPEAT_SHARE = 0.5;

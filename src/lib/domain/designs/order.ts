@@ -14,7 +14,7 @@ import {
 	groupBy,
 	range
 } from './common';
-import type { DesignOptions } from '../designs';
+import type { DesignOptions } from './types';
 import { randomInt, seededRng, shuffle, type Rng } from '../random';
 
 export interface Unit {

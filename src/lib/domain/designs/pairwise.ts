@@ -8,7 +8,7 @@ import type {
 	PairwiseAssignment,
 	PairwiseOptions,
 	PairwiseReport
-} from '../designs';
+} from './types';
 import { seededRng, shuffle, type Rng } from '../random';
 
 interface Comparison {

@@ -1,10 +1,12 @@
+import type { Role } from '../../domain/enums';
+
 /** Who is asking. Services take an actor, check it, and write it to the audit log. */
 export interface CoordinatorActor {
 	type: 'user';
 	id: string;
 	email: string;
 	name: string;
-	role: 'coordinator' | 'statistician';
+	role: Role;
 }
 
 export interface RaterActor {

@@ -1,7 +1,9 @@
 import { and, asc, count, eq, gt, sql } from 'drizzle-orm';
-import { ConflictError, ForbiddenError, ValidationError, type Issue } from '../../errors';
+import { ROLES, type Role } from '../../domain/enums';
+import { ConflictError, ValidationError, type Issue } from '../../errors';
+import { canManageAccounts, requireThat } from './access';
 import type { Actor, CoordinatorActor } from './actors';
-import * as audit from '../audit';
+import * as audit from '../audit/record';
 import type { Db } from '../db';
 import { sessions, users } from '../db/schema';
 import { hashPassword, verifyPassword } from './password';
@@ -9,8 +11,7 @@ import { hashToken, newToken } from './tokens';
 
 export const SESSION_DAYS = 7;
 export const MIN_PASSWORD_LENGTH = 10;
-export const ROLES = ['coordinator', 'statistician'] as const;
-export type Role = (typeof ROLES)[number];
+export { ROLES, type Role };
 
 /** Any advisory lock id, held while the first account is created (see createFirst). */
 const SETUP_LOCK = 7_242_001;
@@ -47,8 +48,7 @@ function check(input: NewAccount): { email: string; name: string; role: Role } {
 }
 
 function requireCoordinator(actor: Actor): void {
-	if (actor.type === 'rater' || (actor.type === 'user' && actor.role !== 'coordinator'))
-		throw new ForbiddenError('Only coordinators manage accounts');
+	requireThat(canManageAccounts(actor), 'Only coordinators manage accounts');
 }
 
 async function insert(

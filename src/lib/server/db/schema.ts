@@ -6,7 +6,7 @@
  * Ids are random UUIDs so that no id reveals order or count (blinding); item codes shown to
  * raters are separate, shorter random strings.
  */
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import {
 	bigint,
 	bigserial,
@@ -26,10 +26,28 @@ import {
 	unique,
 	uuid
 } from 'drizzle-orm/pg-core';
+import {
+	ACTOR_TYPES,
+	CHECKPOINT_KINDS,
+	JOB_STATUSES,
+	OUTPUT_STATUSES,
+	PAIRWISE_CHOICES,
+	ROLES,
+	ROUND_KINDS,
+	ROUND_STATUSES
+} from '../../domain/enums';
 import type { RatingForm } from '../../domain/rating-form';
 import type { NormalizeSettings } from '../../domain/normalize';
 import type { StoredDesign } from '../../domain/round-options';
 import type { AnalysisSettings } from '../../domain/study-definition';
+
+/**
+ * `column in ('a', 'b', …)` for a check constraint, from the list the column's enum uses. The
+ * values are constants of domain/enums.ts (no quotes in them), so inlining them is safe.
+ */
+function oneOf(column: AnyPgColumn, values: readonly string[]): SQL {
+	return sql`${column} in (${sql.raw(values.map((v) => `'${v}'`).join(', '))})`;
+}
 
 const id = () => uuid().primaryKey().defaultRandom();
 const createdAt = () => timestamp({ withTimezone: true }).notNull().defaultNow();
@@ -83,7 +101,7 @@ export const checkpoints = pgTable(
 			.notNull()
 			.references(() => studies.id, { onDelete: 'cascade' }),
 		name: text().notNull(),
-		kind: text({ enum: ['local', 'imported'] }).notNull(),
+		kind: text({ enum: CHECKPOINT_KINDS }).notNull(),
 		/** For local checkpoints: the manifest file as given in study.yaml and its parsed content. */
 		manifestPath: text(),
 		manifest: jsonb().$type<Record<string, unknown>>(),
@@ -96,7 +114,7 @@ export const checkpoints = pgTable(
 	},
 	(t) => [
 		unique().on(t.studyId, t.name),
-		check('checkpoints_kind_check', sql`${t.kind} in ('local', 'imported')`)
+		check('checkpoints_kind_check', oneOf(t.kind, CHECKPOINT_KINDS))
 	]
 );
 
@@ -110,9 +128,7 @@ export const outputs = pgTable(
 		checkpointId: uuid()
 			.notNull()
 			.references(() => checkpoints.id, { onDelete: 'cascade' }),
-		status: text({ enum: ['pending', 'running', 'done', 'error'] })
-			.notNull()
-			.default('pending'),
+		status: text({ enum: OUTPUT_STATUSES }).notNull().default('pending'),
 		/** Text as produced (or imported). */
 		rawText: text(),
 		/** Text after blinding normalization: what raters see. */
@@ -138,7 +154,7 @@ export const outputs = pgTable(
 	},
 	(t) => [
 		unique().on(t.caseId, t.checkpointId),
-		check('outputs_status_check', sql`${t.status} in ('pending', 'running', 'done', 'error')`),
+		check('outputs_status_check', oneOf(t.status, OUTPUT_STATUSES)),
 		index().on(t.checkpointId, t.status)
 	]
 );
@@ -152,12 +168,8 @@ export const rounds = pgTable(
 			.references(() => studies.id, { onDelete: 'cascade' }),
 		name: text().notNull(),
 		/** absolute: one letter scored on the form's scales; pairwise: two letters of one case compared. */
-		kind: text({ enum: ['absolute', 'pairwise'] })
-			.notNull()
-			.default('absolute'),
-		status: text({ enum: ['draft', 'open', 'locked', 'unblinded'] })
-			.notNull()
-			.default('draft'),
+		kind: text({ enum: ROUND_KINDS }).notNull().default('absolute'),
+		status: text({ enum: ROUND_STATUSES }).notNull().default('draft'),
 		seed: text().notNull(),
 		/** The form frozen at opening: later edits to the study's form do not change a round. */
 		form: jsonb().$type<RatingForm>().notNull(),
@@ -169,8 +181,8 @@ export const rounds = pgTable(
 	},
 	(t) => [
 		unique().on(t.studyId, t.name),
-		check('rounds_status_check', sql`${t.status} in ('draft', 'open', 'locked', 'unblinded')`),
-		check('rounds_kind_check', sql`${t.kind} in ('absolute', 'pairwise')`)
+		check('rounds_status_check', oneOf(t.status, ROUND_STATUSES)),
+		check('rounds_kind_check', oneOf(t.kind, ROUND_KINDS))
 	]
 );
 
@@ -299,13 +311,13 @@ export const preferences = pgTable(
 			.notNull()
 			.references(() => assignments.id, { onDelete: 'cascade' }),
 		dimension: text().notNull(),
-		choice: text({ enum: ['left', 'right', 'tie'] }).notNull(),
+		choice: text({ enum: PAIRWISE_CHOICES }).notNull(),
 		createdAt: createdAt(),
 		updatedAt: updatedAt()
 	},
 	(t) => [
 		unique().on(t.assignmentId, t.dimension),
-		check('preferences_choice_check', sql`${t.choice} in ('left', 'right', 'tie')`)
+		check('preferences_choice_check', oneOf(t.choice, PAIRWISE_CHOICES))
 	]
 );
 
@@ -342,14 +354,12 @@ export const users = pgTable(
 		id: id(),
 		email: text().notNull().unique(),
 		name: text().notNull(),
-		role: text({ enum: ['coordinator', 'statistician'] })
-			.notNull()
-			.default('coordinator'),
+		role: text({ enum: ROLES }).notNull().default('coordinator'),
 		/** scrypt (memory-hard) in the self-describing format of auth/password.ts. */
 		passwordHash: text().notNull(),
 		createdAt: createdAt()
 	},
-	(t) => [check('users_role_check', sql`${t.role} in ('coordinator', 'statistician')`)]
+	(t) => [check('users_role_check', oneOf(t.role, ROLES))]
 );
 
 export const sessions = pgTable('sessions', {
@@ -367,7 +377,7 @@ export const auditLog = pgTable(
 	{
 		id: bigserial({ mode: 'number' }).primaryKey(),
 		at: timestamp({ withTimezone: true }).notNull().defaultNow(),
-		actorType: text({ enum: ['user', 'rater', 'cli', 'system'] }).notNull(),
+		actorType: text({ enum: ACTOR_TYPES }).notNull(),
 		actorId: text(),
 		action: text().notNull(),
 		entity: text().notNull(),
@@ -394,9 +404,7 @@ export const generationJobs = pgTable(
 			.notNull()
 			.references(() => checkpoints.id, { onDelete: 'cascade' }),
 		worker: text().notNull(),
-		status: text({ enum: ['running', 'done', 'failed', 'cancelled', 'interrupted'] })
-			.notNull()
-			.default('running'),
+		status: text({ enum: JOB_STATUSES }).notNull().default('running'),
 		done: integer().notNull().default(0),
 		errors: integer().notNull().default(0),
 		total: integer().notNull().default(0),
@@ -410,10 +418,7 @@ export const generationJobs = pgTable(
 	},
 	(t) => [
 		index().on(t.studyId, t.startedAt),
-		check(
-			'generation_jobs_status_check',
-			sql`${t.status} in ('running', 'done', 'failed', 'cancelled', 'interrupted')`
-		)
+		check('generation_jobs_status_check', oneOf(t.status, JOB_STATUSES))
 	]
 );
 

@@ -11,7 +11,7 @@ import { parseJsonl, validateOutputs, type Located } from '../../domain/study-de
 import type { Line } from '../../domain/lines';
 import { ValidationError, type Issue } from '../../errors';
 import type { Actor } from '../auth/actors';
-import * as audit from '../audit';
+import * as audit from '../audit/record';
 import type { Db } from '../db';
 import { readConfig } from '../config';
 import { cases } from '../db/schema';

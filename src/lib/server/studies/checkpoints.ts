@@ -10,8 +10,9 @@ import { and, eq } from 'drizzle-orm';
 import { decodeUpload } from '../../domain/case-upload';
 import { renderPrompt, type CheckpointManifest } from '../../domain/checkpoint-manifest';
 import { ValidationError, formatIssue, type Issue } from '../../errors';
+import { canChangeStudy, requireThat } from '../auth/access';
 import type { Actor } from '../auth/actors';
-import * as audit from '../audit';
+import * as audit from '../audit/record';
 import type { Db } from '../db';
 import { cases, checkpoints } from '../db/schema';
 import { preflight } from '../generation/preflight';
@@ -21,7 +22,7 @@ import { readConfig } from '../config';
 import { checkUploadSize, placesOf, type Places } from './files';
 import { readManifest } from './loader';
 import * as queries from './queries';
-import { requireCoordinator, type Upload } from './setup';
+import type { Upload } from './setup';
 
 export interface ManifestChoice {
 	file: string;
@@ -77,6 +78,8 @@ async function check(
 				}
 			];
 		} catch (e) {
+			// renderPrompt throws only for a template that does not fit this case: one issue each,
+			// so the coordinator sees every case at once.
 			issues.push({
 				field: 'promptTemplate',
 				message: `case ${c.externalId}: ${(e as Error).message}`
@@ -99,7 +102,7 @@ export async function addLocal(
 	file: string,
 	modelsDir = readConfig().modelsDirs[0]!
 ): Promise<{ name: string; warnings: string[] }> {
-	requireCoordinator(actor);
+	requireThat(canChangeStudy(actor), 'Only coordinators set up studies');
 	const choice = listManifests(modelsDir).find((m) => m.file === file);
 	if (!choice)
 		throw new ValidationError([{ field: 'manifest', message: `no manifest "${file}" in models/` }]);
@@ -149,7 +152,7 @@ export async function uploadOutputs(
 	upload: Upload,
 	checkpoint: string | undefined
 ): Promise<ImportSummary> {
-	requireCoordinator(actor);
+	requireThat(canChangeStudy(actor), 'Only coordinators set up studies');
 	checkUploadSize(upload, 'outputs');
 	const text = decodeUpload(upload.bytes, upload.name);
 	return importOutputsText(db, actor, slug, text, upload.name, {

@@ -55,6 +55,7 @@ function realPath(p: string): string | null {
 		return fs.realpathSync(p);
 	} catch (e) {
 		const code = (e as NodeJS.ErrnoException).code;
+		// EACCES, ELOOP, ENOTDIR…: unresolvable, and confine() refuses the path naming its origin.
 		if (code !== 'ENOENT') return null;
 		const parent = path.dirname(p);
 		if (parent === p) return null;

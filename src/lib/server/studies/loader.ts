@@ -4,6 +4,7 @@
  * each naming file, line and field; nothing here writes to the database. Where files may be and
  * how they are read (confined, regular, bounded, line by line) is files.ts.
  */
+import type { CheckpointKind } from '../../domain/enums';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Node } from 'yaml';
@@ -27,7 +28,7 @@ import { confine, fileLines, fileText, placesOf, type Places } from './files';
 
 export interface LoadedCheckpoint {
 	name: string;
-	kind: 'local' | 'imported';
+	kind: CheckpointKind;
 	/** As written in study.yaml. */
 	manifestPath?: string;
 	/** Absolute path of the manifest, for resolving model files relative to it. */

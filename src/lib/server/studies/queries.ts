@@ -1,3 +1,4 @@
+import type { CheckpointKind } from '../../domain/enums';
 import { and, asc, count, eq, sql } from 'drizzle-orm';
 import { NotFoundError } from '../../errors';
 import type { Db } from '../db';
@@ -18,7 +19,7 @@ export async function bySlug(db: Db, slug: string): Promise<Study> {
 export interface CheckpointStatus {
 	id: string;
 	name: string;
-	kind: 'local' | 'imported';
+	kind: CheckpointKind;
 	pending: number;
 	running: number;
 	done: number;

@@ -1,4 +1,4 @@
-import { blindedAgreement } from '$lib/server/analysis';
+import { blindedAgreement } from '$lib/server/round-analysis';
 import { db } from '$lib/server/app-db';
 import { readConfig } from '$lib/server/config';
 import * as exportsService from '$lib/server/exports';

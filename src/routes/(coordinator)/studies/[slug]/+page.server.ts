@@ -7,7 +7,7 @@ import * as jobs from '$lib/server/generation/jobs';
 import { generationView } from '$lib/server/generation/view';
 import { asFailure, asHttpError } from '$lib/server/http';
 import * as rounds from '$lib/server/rounds';
-import { folderForGeneration } from '$lib/server/studies/export';
+import { folderForGeneration } from '$lib/server/studies/study-folder';
 import * as studies from '$lib/server/studies/queries';
 import type { Actions, PageServerLoad } from './$types';
 

@@ -1,5 +1,5 @@
 import { db } from '$lib/server/app-db';
-import { anyRoundAnalysis } from '$lib/server/analysis';
+import { anyRoundAnalysis } from '$lib/server/round-analysis';
 import { asHttpError } from '$lib/server/http';
 import type { PageServerLoad } from './$types';
 

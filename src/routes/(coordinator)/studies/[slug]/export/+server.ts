@@ -1,6 +1,6 @@
 import { db } from '$lib/server/app-db';
 import { asHttpError } from '$lib/server/http';
-import { studyArchive } from '$lib/server/studies/export';
+import { studyArchive } from '$lib/server/studies/study-folder';
 import type { RequestHandler } from './$types';
 
 /** The study as a studies/<slug>/ folder in a tar archive (unpack it inside studies/). */

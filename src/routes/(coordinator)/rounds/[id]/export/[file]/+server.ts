@@ -1,5 +1,5 @@
 import { error } from '@sveltejs/kit';
-import { anyRoundAnalysis, roundReport } from '$lib/server/analysis';
+import { anyRoundAnalysis, roundReport } from '$lib/server/round-analysis';
 import { db } from '$lib/server/app-db';
 import { exportStream, type ExportFormat } from '$lib/server/exports';
 import { asHttpError, streamResponse } from '$lib/server/http';

@@ -3,15 +3,15 @@
  * against the cases' gold labels.
  */
 
-import { classificationReport, type ClassificationReport } from './classification';
+import { classificationReport, type ClassificationReport } from '../classification';
 import {
 	extractIcd10,
 	extractModality,
 	icd10Category,
 	type ExtractionRules
-} from './label-extraction';
-import { present, type CaseRow, type OutputRow } from './study-text';
-import { compareStrings } from './study-summary';
+} from '../label-extraction';
+import { present, type CaseRow, type OutputRow } from './text';
+import { compareStrings } from './summary';
 
 export type ClassificationTask = 'modality' | 'icd10' | 'icd10Category';
 

@@ -1,15 +1,15 @@
 import { describe as group, expect, it } from 'vitest';
-import { seededRng, shuffle } from '../domain/random';
-import { adjustPValues } from './adjust';
-import { exactAgreement, withinOneAgreement } from './agreement';
-import { bootstrapCi } from './bootstrap';
-import { classificationReport } from './classification';
-import { describe } from './descriptive';
-import { friedman } from './friedman';
-import { icc } from './icc';
-import { cohenKappa } from './kappa';
-import { krippendorffAlpha } from './krippendorff';
-import { rougeScores } from './rouge';
+import { seededRng, shuffle } from '../../domain/random';
+import { adjustPValues } from '../adjust';
+import { exactAgreement, withinOneAgreement } from '../agreement';
+import { bootstrapCi } from '../bootstrap';
+import { classificationReport } from '../classification';
+import { describe } from '../descriptive';
+import { friedman } from '../friedman';
+import { icc } from '../icc';
+import { cohenKappa } from '../kappa';
+import { krippendorffAlpha } from '../krippendorff';
+import { rougeScores } from '../rouge';
 import {
 	analyzeStudy,
 	checkpointFreeSummary,
@@ -19,9 +19,9 @@ import {
 	type OutputRow,
 	type RatingRow,
 	type StudyAnalysis
-} from './study';
-import { wordEditDistance } from './text-metrics';
-import { wilcoxonSignedRank } from './wilcoxon';
+} from './index';
+import { wordEditDistance } from '../text-metrics';
+import { wilcoxonSignedRank } from '../wilcoxon';
 
 const DIMENSIONS = [
 	{ key: 'accuracy', label: 'Accuracy' },

@@ -5,19 +5,19 @@
  * so it also serves the summary shown before unblinding.
  */
 
-import { seededRng, shuffle } from '../domain/random';
+import { seededRng, shuffle } from '../../domain/random';
 import {
 	itemCoincidences,
 	ordinalAlphaFromCoincidences,
 	percentAgreement,
 	popcount,
 	type PercentAgreement
-} from './agreement-counts';
-import { largestCompleteBlock } from './complete-block';
-import { icc, type IccEstimate, type IccForm } from './icc';
-import { cohenKappa } from './kappa';
-import { krippendorffAlpha } from './krippendorff';
-import type { Prepared, RepeatPair } from './study-prepare';
+} from '../agreement-counts';
+import { largestCompleteBlock } from '../complete-block';
+import { icc, type IccEstimate, type IccForm } from '../icc';
+import { cohenKappa } from '../kappa';
+import { krippendorffAlpha } from '../krippendorff';
+import type { Prepared, RepeatPair } from './prepare';
 import {
 	finite,
 	jointBootstrap,
@@ -25,7 +25,7 @@ import {
 	toInterval,
 	type Interval,
 	type Summary
-} from './study-summary';
+} from './summary';
 
 export type { PercentAgreement };
 

@@ -4,12 +4,12 @@
  * checkpoints.
  */
 
-import { adjustPValues } from './adjust';
-import { describe } from './descriptive';
-import { friedman } from './friedman';
-import { expand, type Prepared } from './study-prepare';
-import { finite } from './study-summary';
-import { averageRanks, wilcoxonSignedRank, type Alternative } from './wilcoxon';
+import { adjustPValues } from '../adjust';
+import { describe } from '../descriptive';
+import { friedman } from '../friedman';
+import { expand, type Prepared } from './prepare';
+import { finite } from './summary';
+import { averageRanks, wilcoxonSignedRank, type Alternative } from '../wilcoxon';
 
 export type ScoreAggregate = 'mean' | 'median';
 

@@ -3,7 +3,7 @@
  * (raters, items and cases interned and ordered by identifier), and per-cell rating counts.
  */
 
-import { compareStrings } from './study-summary';
+import { compareStrings } from './summary';
 
 export interface RatingRow {
 	rater: string;

@@ -23,16 +23,16 @@
  *   time for alpha and the bootstrap, in the tests for percent agreement.
  *
  * This file checks the configuration and runs the sections in order; each section lives in its
- * own module: study-prepare (rows → dense arrays), study-descriptives, study-comparisons
- * (Wilcoxon + Holm, Friedman), study-agreement (with agreement-counts and complete-block),
- * study-text (ROUGE, correction effort), study-classification, study-time; shared shapes and the
- * joint bootstrap in study-summary.
+ * own module in this folder: prepare (rows → dense arrays), descriptives, comparisons
+ * (Wilcoxon + Holm, Friedman), agreement (with ../agreement-counts and ../complete-block),
+ * text (ROUGE, correction effort), classification, time; shared shapes and the joint bootstrap
+ * in summary.
  */
 
-import { DEFAULT_EXTRACTION_RULES, type ExtractionRules } from './label-extraction';
-import type { RougeTokenizer } from './rouge';
-import { agreementSection, type DimensionAgreement } from './study-agreement';
-import { classificationSection, type ClassificationRow } from './study-classification';
+import { DEFAULT_EXTRACTION_RULES, type ExtractionRules } from '../label-extraction';
+import type { RougeTokenizer } from '../rouge';
+import { agreementSection, type DimensionAgreement } from './agreement';
+import { classificationSection, type ClassificationRow } from './classification';
 import {
 	caseScores,
 	friedmanSection,
@@ -41,9 +41,9 @@ import {
 	type Hypothesis,
 	type PairComparison,
 	type ScoreAggregate
-} from './study-comparisons';
-import { descriptivesSection, type DescriptiveCell } from './study-descriptives';
-import { cellCounts, prepare, type RatingRow } from './study-prepare';
+} from './comparisons';
+import { descriptivesSection, type DescriptiveCell } from './descriptives';
+import { cellCounts, prepare, type RatingRow } from './prepare';
 import {
 	correctionSection,
 	outputIndex,
@@ -52,20 +52,20 @@ import {
 	type CorrectionRow,
 	type OutputRow,
 	type RougeRow
-} from './study-text';
-import { timeSection, type TimeRow } from './study-time';
+} from './text';
+import { timeSection, type TimeRow } from './time';
 
-export { jointBootstrap } from './study-summary';
-export type { Interval, MeanSd, Summary } from './study-summary';
-export type { RatingRow } from './study-prepare';
-export type { DescriptiveCell } from './study-descriptives';
+export { jointBootstrap } from './summary';
+export type { Interval, MeanSd, Summary } from './summary';
+export type { RatingRow } from './prepare';
+export type { DescriptiveCell } from './descriptives';
 export type {
 	FriedmanRow,
 	Hypothesis,
 	PairComparison,
 	PairedTest,
 	ScoreAggregate
-} from './study-comparisons';
+} from './comparisons';
 export type {
 	DimensionAgreement,
 	IccResult,
@@ -74,11 +74,11 @@ export type {
 	KappaPair,
 	PairwiseKappa,
 	PercentAgreement
-} from './study-agreement';
-export type { CaseRow, CorrectionRow, OutputRow, RougeRow } from './study-text';
-export { NO_LABEL } from './study-classification';
-export type { ClassificationRow, ClassificationTask } from './study-classification';
-export type { TimeRow } from './study-time';
+} from './agreement';
+export type { CaseRow, CorrectionRow, OutputRow, RougeRow } from './text';
+export { NO_LABEL } from './classification';
+export type { ClassificationRow, ClassificationTask } from './classification';
+export type { TimeRow } from './time';
 
 export interface AnalysisConfig {
 	/** Bootstrap seed. */

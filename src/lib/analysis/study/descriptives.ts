@@ -4,15 +4,9 @@
  * `${seed}/means`).
  */
 
-import type { Prepared } from './study-prepare';
-import {
-	jointBootstrap,
-	summarize,
-	toInterval,
-	type Interval,
-	type Summary
-} from './study-summary';
-import { expand } from './study-prepare';
+import type { Prepared } from './prepare';
+import { jointBootstrap, summarize, toInterval, type Interval, type Summary } from './summary';
+import { expand } from './prepare';
 
 export interface DescriptiveCell {
 	checkpoint: string;

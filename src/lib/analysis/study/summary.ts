@@ -3,8 +3,8 @@
  * intervals with NaN as null, so results survive JSON, and the joint cluster bootstrap.
  */
 
-import { bootstrapCi, type BootstrapCi, type BootstrapOptions } from './bootstrap';
-import { describe, quantileSorted } from './descriptive';
+import { bootstrapCi, type BootstrapCi, type BootstrapOptions } from '../bootstrap';
+import { describe, quantileSorted } from '../descriptive';
 
 /** describe() plus min and max, with NaN as null. */
 export interface Summary {

@@ -4,7 +4,7 @@
  * each expert-corrected version).
  */
 
-import { describe } from './descriptive';
+import { describe } from '../descriptive';
 import {
 	rougeDocument,
 	rougeScoresOf,
@@ -13,9 +13,9 @@ import {
 	type RougeScore,
 	type RougeType,
 	type RougeVocabulary
-} from './rouge';
-import { finite, getOrCreate, summarize, type MeanSd, type Summary } from './study-summary';
-import { editDistanceOf, editTokens, type EditDistance } from './text-metrics';
+} from '../rouge';
+import { finite, getOrCreate, summarize, type MeanSd, type Summary } from './summary';
+import { editDistanceOf, editTokens, type EditDistance } from '../text-metrics';
 
 export interface OutputRow {
 	caseId: string;

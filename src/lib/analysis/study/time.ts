@@ -1,7 +1,7 @@
 /** Time per item for the study analysis: seconds per rater and item, by checkpoint. */
 
-import type { Prepared } from './study-prepare';
-import { summarize, type Summary } from './study-summary';
+import type { Prepared } from './prepare';
+import { summarize, type Summary } from './summary';
 
 export interface TimeRow {
 	checkpoint: string;

@@ -1,0 +1,229 @@
+/**
+ * The study analysis of a round, from the database: gathers ratings, outputs, corrections and
+ * cases, and hands them to the pure analysis (src/lib/analysis/study.ts) with the study's
+ * pre-registered settings. By checkpoint only after unblinding; before, only checkpoint-free
+ * agreement (see checkpointFreeAgreement).
+ */
+import { and, eq, inArray } from 'drizzle-orm';
+import {
+	analyzeStudy,
+	checkpointFreeSummary,
+	type DimensionAgreement,
+	type StudyAnalysis
+} from '../analysis/study';
+import { renderPairwiseReport } from '../analysis/pairwise-report';
+import { renderMarkdownReport } from '../analysis/report';
+import type { PairwiseChoice } from '../domain/enums';
+import { ConflictError } from '../errors';
+import { designOf } from './assign';
+import { canReadAnalysis, requireThat } from './auth/access';
+import type { Actor } from './auth/actors';
+import type { Db } from './db';
+import {
+	assignments,
+	cases,
+	checkpoints,
+	corrections,
+	items,
+	outputs,
+	raters,
+	studies
+} from './db/schema';
+import { analyzePairwise, type PairwiseAnalysis } from '../analysis/pairwise-study';
+import { longRows, pairwiseRows } from './exports';
+import * as roundsService from './rounds';
+
+async function unblindedRound(db: Db, actor: Actor, roundId: string) {
+	requireThat(canReadAnalysis(actor), 'Raters cannot see the analysis');
+	const round = await roundsService.get(db, roundId);
+	if (round.status !== 'unblinded')
+		throw new ConflictError(
+			`Round "${round.name}" is ${round.status}: lock and unblind it before analysing by checkpoint`
+		);
+	const [study] = await db.select().from(studies).where(eq(studies.id, round.studyId));
+	return { round, study: study! };
+}
+
+/** An unblinded round and its study, read once per request. */
+type Target = Awaited<ReturnType<typeof unblindedRound>>;
+
+/**
+ * A pairwise round's analysis: wins, ties and losses per pair of checkpoints and dimension, win
+ * rates with Wilson intervals, exact sign tests, and Bradley–Terry strengths (analysis/pairwise-study.ts).
+ */
+export async function pairwiseAnalysis(
+	db: Db,
+	actor: Actor,
+	roundId: string
+): Promise<{ analysis: PairwiseAnalysis; study: string; round: string }> {
+	const target = await unblindedRound(db, actor, roundId);
+	if (target.round.kind !== 'pairwise')
+		throw new ConflictError(
+			`Round "${target.round.name}" scores single letters: it has no comparisons`
+		);
+	return analysePairwise(db, actor, target);
+}
+
+async function analysePairwise(db: Db, actor: Actor, { round, study }: Target) {
+	const rows = await pairwiseRows(db, actor, round.id);
+	const analysis = analyzePairwise(
+		rows.map((r) => ({
+			rater: String(r.rater),
+			caseId: String(r.case_id),
+			left: String(r.left_checkpoint),
+			right: String(r.right_checkpoint),
+			dimension: String(r.dimension),
+			winner: r.choice as PairwiseChoice
+		})),
+		roundsService.designOf(round).checkpoints,
+		round.form.dimensions.map((d) => d.key)
+	);
+	return { analysis, study: study.slug, round: round.name };
+}
+
+/** Whichever analysis the round's kind has, for the analysis page and the CLI. */
+export async function anyRoundAnalysis(
+	db: Db,
+	actor: Actor,
+	roundId: string
+): Promise<
+	| { kind: 'absolute'; analysis: StudyAnalysis; study: string; round: string }
+	| { kind: 'pairwise'; analysis: PairwiseAnalysis; study: string; round: string }
+> {
+	return analyseAny(db, actor, await unblindedRound(db, actor, roundId));
+}
+
+function analyseAny(db: Db, actor: Actor, target: Target) {
+	return target.round.kind === 'pairwise'
+		? analysePairwise(db, actor, target).then((r) => ({ kind: 'pairwise' as const, ...r }))
+		: analyseAbsolute(db, actor, target).then((r) => ({ kind: 'absolute' as const, ...r }));
+}
+
+export async function roundAnalysis(
+	db: Db,
+	actor: Actor,
+	roundId: string
+): Promise<{ analysis: StudyAnalysis; study: string; round: string }> {
+	return analyseAbsolute(db, actor, await unblindedRound(db, actor, roundId));
+}
+
+async function analyseAbsolute(db: Db, actor: Actor, { round, study }: Target) {
+	const roundId = round.id;
+	const rows = await longRows(db, actor, roundId);
+	const shown = await db
+		.select({
+			outputId: items.outputId,
+			caseId: cases.externalId,
+			checkpoint: checkpoints.name,
+			text: outputs.text
+		})
+		.from(items)
+		.innerJoin(outputs, eq(outputs.id, items.outputId))
+		.innerJoin(cases, eq(cases.id, outputs.caseId))
+		.innerJoin(checkpoints, eq(checkpoints.id, outputs.checkpointId))
+		.where(eq(items.roundId, roundId));
+	const fixes = await db
+		.select({ outputId: items.outputId, rater: raters.pseudonym, body: corrections.body })
+		.from(corrections)
+		.innerJoin(assignments, eq(assignments.id, corrections.assignmentId))
+		.innerJoin(items, eq(items.id, assignments.itemId))
+		.innerJoin(raters, eq(raters.id, assignments.raterId))
+		.where(eq(assignments.roundId, roundId));
+	const byOutput = new Map<
+		string,
+		{
+			caseId: string;
+			checkpoint: string;
+			text: string;
+			corrected: { rater: string; text: string }[];
+		}
+	>();
+	for (const s of shown)
+		byOutput.set(s.outputId, {
+			caseId: s.caseId,
+			checkpoint: s.checkpoint,
+			text: s.text ?? '',
+			corrected: []
+		});
+	for (const f of fixes) byOutput.get(f.outputId)?.corrected.push({ rater: f.rater, text: f.body });
+	const caseIds = [...new Set(shown.map((s) => s.caseId))];
+	const caseRows = caseIds.length
+		? await db
+				.select()
+				.from(cases)
+				.where(and(eq(cases.studyId, round.studyId), inArray(cases.externalId, caseIds)))
+		: [];
+	const settings = study.analysis;
+	const design = designOf(round);
+	const analysis = analyzeStudy(
+		rows.map((r) => ({
+			rater: String(r.rater),
+			caseId: String(r.case_id),
+			itemCode: String(r.item_code),
+			repeatOf: r.repeat_of === null ? null : String(r.repeat_of),
+			checkpoint: String(r.checkpoint),
+			dimension: String(r.dimension),
+			score: Number(r.score),
+			secondsOnItem: Number(r.seconds_on_item) || null
+		})),
+		[...byOutput.values()],
+		caseRows.map((c) => ({
+			caseId: c.externalId,
+			reference: c.reference,
+			goldModality: c.goldModality,
+			goldIcd10: c.goldIcd10
+		})),
+		{
+			seed: round.seed,
+			aggregate: settings?.aggregate ?? 'mean',
+			hypotheses: settings?.hypotheses ?? [],
+			rouge: settings?.rouge,
+			dimensions: round.form.dimensions.map((d) => ({ key: d.key, label: d.label })),
+			checkpoints: design.checkpoints ?? [...new Set(shown.map((s) => s.checkpoint))].sort(),
+			// Pairwise kappa grows with the square of the raters; a seeded subset keeps it bounded.
+			maxKappaPairs: 500
+		}
+	);
+	return { analysis, study: study.slug, round: round.name };
+}
+
+/** The paper-style report of a round (either kind), as Markdown. */
+export async function roundReport(db: Db, actor: Actor, roundId: string): Promise<string> {
+	const target = await unblindedRound(db, actor, roundId);
+	const result = await analyseAny(db, actor, target);
+	const meta = { study: result.study, round: result.round, generatedAt: new Date().toISOString() };
+	if (result.kind === 'absolute') return renderMarkdownReport(result.analysis, meta);
+	return renderPairwiseReport(result.analysis, {
+		...meta,
+		dimensions: target.round.form.dimensions.map((d) => ({ key: d.key, label: d.label }))
+	});
+}
+
+/**
+ * Agreement per dimension without any checkpoint identity: what coordinators may see while the
+ * round is still blinded (open or locked).
+ */
+export async function blindedAgreement(
+	db: Db,
+	actor: Actor,
+	roundId: string
+): Promise<DimensionAgreement[]> {
+	requireThat(canReadAnalysis(actor), 'Raters cannot see the analysis');
+	const round = await roundsService.get(db, roundId);
+	const rows = await longRows(db, actor, roundId);
+	return checkpointFreeSummary(
+		rows.map((r) => ({
+			rater: String(r.rater),
+			caseId: String(r.case_id),
+			itemCode: String(r.item_code),
+			dimension: String(r.dimension),
+			score: Number(r.score)
+		})),
+		{
+			dimensions: round.form.dimensions.map((d) => ({ key: d.key, label: d.label })),
+			seed: round.seed,
+			bootstrapReplicates: 500,
+			maxKappaPairs: 200
+		}
+	).agreement;
+}
