@@ -9,6 +9,7 @@ import type { StoredDesign } from '../domain/round-options';
 import { assignRaters, designOf, insertBatched } from './assign';
 import type { Actor } from './auth/actors';
 import { hashToken, newToken } from './auth/tokens';
+import * as analysisPlans from './analysis-plans';
 import * as audit from './audit';
 import type { Db } from './db';
 import {
@@ -180,6 +181,8 @@ export async function transition(
 				`Round "${round.name}" is ${round.status}; it can ${NEXT[round.status] ? `only become ${NEXT[round.status]}` : 'not change any more'}, not ${to}`
 			);
 		}
+		// Pre-registration (issue 13): a locked analysis plan, or an explicit, audited opt-out.
+		if (to === 'unblinded') await analysisPlans.requireForUnblinding(tx, round);
 		let report: StoredDesign['report'] = undefined;
 		if (to === 'open') report = await assignAtOpening(tx, round);
 		const now = new Date();

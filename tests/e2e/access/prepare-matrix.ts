@@ -15,6 +15,7 @@ import * as rounds from '../../../src/lib/server/rounds';
 import { importStudy } from '../../../src/lib/server/studies/import';
 import { loadStudy } from '../../../src/lib/server/studies/loader';
 import { MATRIX_USERS } from './matrix-users';
+import { optOutForTest } from '../../support/preregister';
 
 const dir = path.resolve(process.argv[2]!);
 const config = readConfig();
@@ -51,8 +52,9 @@ try {
 	await rounds.transition(db, CLI, other.id, 'open');
 	const c = await rounds.addRater(db, CLI, other.id, { name: 'Rater C' });
 	const unblinded = await round('Unblinded');
-	for (const to of ['open', 'locked', 'unblinded'] as const)
-		await rounds.transition(db, CLI, unblinded.id, to);
+	for (const to of ['open', 'locked'] as const) await rounds.transition(db, CLI, unblinded.id, to);
+	await optOutForTest(db, unblinded.id);
+	await rounds.transition(db, CLI, unblinded.id, 'unblinded');
 	const firstCode = async (token: string) =>
 		(await rating.currentRound(db, (await rating.raterFromToken(db, token))!))!.slots[0]!.code;
 	fs.writeFileSync(

@@ -73,7 +73,14 @@ export function readYaml(
 	places: Places = placesOf(),
 	onChunk?: (bytes: Uint8Array) => void
 ) {
-	const text = fileText(file, display, 'manifest', places.limits, onChunk);
+	return parseYamlText(fileText(file, display, 'manifest', places.limits, onChunk), display);
+}
+
+/**
+ * Parses YAML text already read within its bounds (a file, or a form field the caller bounded),
+ * with the same alias and nesting guards and the same field-to-line function as readYaml.
+ */
+export function parseYamlText(text: string, display: string) {
 	const lineCounter = new LineCounter();
 	const doc = parseDocument(text, { lineCounter, prettyErrors: false });
 	if (doc.errors.length) {
