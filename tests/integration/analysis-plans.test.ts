@@ -6,6 +6,9 @@
  * "no pre-registered plan".
  */
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError, ForbiddenError, ValidationError } from '../../src/lib/errors';
 import { roundAnalysis, roundReport } from '../../src/lib/server/analysis';
@@ -19,6 +22,7 @@ import * as rounds from '../../src/lib/server/rounds';
 import { importStudy } from '../../src/lib/server/studies/import';
 import { loadStudy } from '../../src/lib/server/studies/loader';
 import { TEST_DATABASES } from '../support/databases';
+import { copyDemoStudy } from '../support/fixtures';
 
 const BASE = 'llama3-8b-instruct';
 const FT = 'llama3-8b-qlora-letters';
@@ -202,5 +206,48 @@ describe.each(TEST_DATABASES)('analysis plans on $name', ({ create }) => {
 		expect(report.indexOf('Exploratory')).toBeGreaterThan(confirmatoryAt);
 		expect(report).toContain(sha256);
 		expect(report).toContain('ran on exactly the locked plan');
+	});
+});
+
+describe('analysis-plan.yaml in a study folder', () => {
+	let work: string;
+	beforeAll(() => {
+		work = fs.mkdtempSync(path.join(os.tmpdir(), 'blindeval-plan-'));
+	});
+	afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+	it("is read with the study and validated against the study's checkpoints and dimensions", () => {
+		const demo = loadStudy('studies/demo');
+		expect(demo.analysisPlan?.plan.primary).toMatchObject({ better: FT, than: BASE });
+		const dir = copyDemoStudy(work, 'bad', {
+			mutate: (files) => {
+				files['analysis-plan.yaml'] = fs
+					.readFileSync('studies/demo/analysis-plan.yaml', 'utf8')
+					.replace('dimension: clinical_benefit', 'dimension: tone')
+					.replace('alpha: 0.05', 'alpha: 5');
+			}
+		});
+		const error = (() => {
+			try {
+				loadStudy(dir, { rootDir: work });
+			} catch (e) {
+				return e;
+			}
+		})();
+		expect(error).toBeInstanceOf(ValidationError);
+		const text = fs.readFileSync(path.join(dir, 'analysis-plan.yaml'), 'utf8').split('\n');
+		expect(
+			// (The tiny model's manifest is not built in this suite: only the plan's issues count.)
+			(error as ValidationError).issues
+				.filter((i) => i.file!.endsWith('analysis-plan.yaml'))
+				.map((i) => [i.file, i.field, text[i.line! - 1]!.trim()])
+		).toEqual([['bad/studies/demo/analysis-plan.yaml', 'alpha', 'alpha: 5']]);
+		fs.writeFileSync(
+			path.join(dir, 'analysis-plan.yaml'),
+			text.join('\n').replace('alpha: 5', 'alpha: 0.05')
+		);
+		expect(() => loadStudy(dir, { rootDir: work })).toThrow(
+			/analysis-plan.yaml, line 7: field primary.dimension: the round's form has no dimension "tone"/
+		);
 	});
 });

@@ -5,8 +5,10 @@
  * how they are read (confined, regular, bounded, line by line) is files.ts.
  */
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Node } from 'yaml';
+import { parseAnalysisPlan, type AnalysisPlan } from '../../domain/analysis-plan';
 import { parseCases } from '../../domain/case-upload';
 import {
 	ManifestError,
@@ -43,9 +45,17 @@ export interface StudyDefinition {
 	study: StudyFile;
 	cases: Located<CaseRow>[];
 	checkpoints: LoadedCheckpoint[];
+	/**
+	 * analysis-plan.yaml, when the folder has one: a study-level default plan, validated against
+	 * the study's checkpoints and dimensions (a round's own plan is checked against the round).
+	 */
+	analysisPlan?: { plan: AnalysisPlan; source: string };
 	/** SHA-256 over every file read, to tell a changed definition from an unchanged one. */
 	hash: string;
 }
+
+/** The optional pre-registered analysis plan beside study.yaml (issue 13). */
+export const ANALYSIS_PLAN_FILE = 'analysis-plan.yaml';
 
 /** YAML aliases one file may expand (the yaml package's own default): more is an alias bomb. */
 export const MAX_YAML_ALIASES = 100;
@@ -266,6 +276,24 @@ export function loadStudy(dir: string, opts: LoadOptions = {}): StudyDefinition 
 		};
 	});
 
+	let analysisPlan: StudyDefinition['analysisPlan'];
+	if (fs.existsSync(path.join(abs, ANALYSIS_PLAN_FILE))) {
+		const shown = show(path.join(abs, ANALYSIS_PLAN_FILE));
+		analysisPlan = collect(() => {
+			const real = confine(ANALYSIS_PLAN_FILE, abs, places, { file: shown });
+			const planYaml = readYaml(real, shown, places, digest);
+			const plan = parseAnalysisPlan(
+				planYaml.value,
+				{
+					checkpoints: study.checkpoints.map((c) => c.name),
+					dimensions: study.form.dimensions.map((d) => d.key)
+				},
+				{ file: shown, lineOf: planYaml.lineOf }
+			);
+			return { plan, source: planYaml.text };
+		});
+	}
+
 	if (issues.length) throw new ValidationError(issues, `Study ${show(abs)} is not valid`);
 	return {
 		slug: path.basename(abs),
@@ -273,6 +301,7 @@ export function loadStudy(dir: string, opts: LoadOptions = {}): StudyDefinition 
 		study,
 		cases,
 		checkpoints,
+		...(analysisPlan ? { analysisPlan } : {}),
 		hash: hash.digest('hex')
 	};
 }
