@@ -219,7 +219,15 @@ async function analyseAbsolute(db: Db, actor: Actor, { round, study }: Target) {
 			{
 				seed: round.seed,
 				aggregate: plan?.aggregate ?? settings?.aggregate ?? 'mean',
-				hypotheses: plan ? planHypotheses(plan) : (settings?.hypotheses ?? []),
+				// Study-level hypotheses apply only to the pairs the round has (a round over 2 of 3
+				// checkpoints must not fail on one naming the third).
+				hypotheses: plan
+					? planHypotheses(plan)
+					: (settings?.hypotheses ?? []).filter(
+							(h) =>
+								!design.checkpoints ||
+								[h.better, h.than].every((c) => design.checkpoints!.includes(c))
+						),
 				rouge: settings?.rouge,
 				dimensions: round.form.dimensions.map((d) => ({ key: d.key, label: d.label })),
 				checkpoints: design.checkpoints ?? [...new Set(shown.map((s) => s.checkpoint))].sort(),
