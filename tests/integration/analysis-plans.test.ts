@@ -219,6 +219,14 @@ describe.each(TEST_DATABASES)('analysis plans on $name', ({ create }) => {
 		const test = pair.tests.find((t) => t.dimension === 'clinical_benefit')!;
 		expect(primary.pValue).toBe(test.pValue);
 		expect(test.alternative).toBe(pair.a === FT ? 'greater' : 'less');
+		// Whatever the study files say later (a re-import), the locked plan's results stay.
+		await db
+			.update(schema.studies)
+			.set({ analysis: { aggregate: 'median', hypotheses: [{ better: BASE, than: FT }] } })
+			.where(eq(schema.studies.id, studyId));
+		const again = await roundAnalysis(db, coordinator, round.id);
+		expect(again.confirmatory).toEqual(confirmatory);
+		expect(again.analysis.overview.aggregate).toBe('mean');
 		const report = await roundReport(db, coordinator, round.id);
 		const confirmatoryAt = report.indexOf('## Confirmatory analysis (pre-registered)');
 		expect(confirmatoryAt).toBeGreaterThan(0);
