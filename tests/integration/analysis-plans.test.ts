@@ -116,12 +116,36 @@ describe.each(TEST_DATABASES)('analysis plans on $name', ({ create }) => {
 				message: `the round's form has no dimension "tone"`
 			}
 		]);
-		expect(await analysisPlans.get(database.db, coordinator, round.id)).toBeNull();
+		// What stays is the draft copied from the study's analysis-plan.yaml when the round was made.
+		const copied = await analysisPlans.get(database.db, coordinator, round.id);
+		expect(copied!.status).toBe('draft');
+		expect(copied!.plan).toEqual(loadStudy('studies/demo').analysisPlan!.plan);
+	});
+
+	it("copies the study's plan into a new round only when it fits the round", async () => {
+		const { db } = database;
+		const only = await rounds.create(db, CLI, { studyId, name: 'One', checkpointNames: [BASE] });
+		expect(await analysisPlans.get(db, coordinator, only.id)).toBeNull();
+		const [created] = (await auditLog.list(db, coordinator, { action: 'round.create' }, null, 1))
+			.rows;
+		expect((created!.after as { analysisPlan: string }).analysisPlan).toMatch(
+			/^analysis-plan.yaml not copied: .*field primary.better: the round has no checkpoint/
+		);
 	});
 
 	it('refuses unblinding without a locked plan, locks with the hash in the audit log, then never changes', async () => {
 		const { db } = database;
+		// A study without analysis-plan.yaml: the round starts with no plan at all.
+		await db
+			.update(schema.studies)
+			.set({ analysisPlan: null })
+			.where(eq(schema.studies.id, studyId));
 		const { round } = await ratedRound('Locked');
+		await db
+			.update(schema.studies)
+			.set({ analysisPlan: fs.readFileSync('studies/demo/analysis-plan.yaml', 'utf8') })
+			.where(eq(schema.studies.id, studyId));
+		expect(await analysisPlans.get(db, coordinator, round.id)).toBeNull();
 		await rounds.transition(db, CLI, round.id, 'locked');
 		await expect(rounds.transition(db, coordinator, round.id, 'unblinded')).rejects.toThrow(
 			/cannot be unblinded before its analysis plan is locked/
@@ -220,9 +244,16 @@ describe.each(TEST_DATABASES)('analysis plans on $name', ({ create }) => {
 		expect(primary.pValue).toBe(test.pValue);
 		expect(test.alternative).toBe(pair.a === FT ? 'greater' : 'less');
 		// Whatever the study files say later (a re-import), the locked plan's results stay.
+		const [before] = await db.select().from(schema.studies).where(eq(schema.studies.id, studyId));
 		await db
 			.update(schema.studies)
-			.set({ analysis: { aggregate: 'median', hypotheses: [{ better: BASE, than: FT }] } })
+			.set({
+				analysis: {
+					...before!.analysis!,
+					aggregate: 'median',
+					hypotheses: [{ better: BASE, than: FT }]
+				}
+			})
 			.where(eq(schema.studies.id, studyId));
 		const again = await roundAnalysis(db, coordinator, round.id);
 		expect(again.confirmatory).toEqual(confirmatory);

@@ -12,13 +12,19 @@ import {
 	parseAnalysisPlan,
 	type AnalysisPlan
 } from '../domain/analysis-plan';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors';
+import {
+	ConflictError,
+	ForbiddenError,
+	formatIssue,
+	NotFoundError,
+	ValidationError
+} from '../errors';
 import { designOf } from './assign';
 import type { Actor } from './auth/actors';
 import * as audit from './audit';
 import type { Db } from './db';
 import { analysisPlans, rounds } from './db/schema';
-import { parseYamlText } from './studies/loader';
+import { ANALYSIS_PLAN_FILE, parseYamlText } from './studies/loader';
 
 export type StoredPlan = typeof analysisPlans.$inferSelect;
 
@@ -252,4 +258,29 @@ export async function forRound(
 		lockedAt: row.lockedAt!.toISOString(),
 		matchesLocked: planHash(row.plan) === row.sha256
 	};
+}
+
+/**
+ * At round creation: the study's analysis-plan.yaml becomes the round's draft plan when it fits
+ * the round (names only its checkpoints and dimensions). Returns what happened, for the
+ * round.create audit row; a plan that does not fit is left out with the first reason.
+ */
+export async function draftFromStudy(
+	tx: Db,
+	round: typeof rounds.$inferSelect,
+	source: string | null
+): Promise<string | null> {
+	if (!source) return null;
+	let plan: AnalysisPlan;
+	try {
+		plan = parsePlanText(source, ANALYSIS_PLAN_FILE, {
+			checkpoints: designOf(round).checkpoints ?? [],
+			dimensions: round.form.dimensions.map((d) => d.key)
+		});
+	} catch (e) {
+		if (!(e instanceof ValidationError)) throw e;
+		return `${ANALYSIS_PLAN_FILE} not copied: ${formatIssue(e.issues[0]!)}`;
+	}
+	await tx.insert(analysisPlans).values({ roundId: round.id, status: 'draft', plan, source });
+	return `draft copied from ${ANALYSIS_PLAN_FILE} (SHA-256 ${planHash(plan)})`;
 }

@@ -147,6 +147,7 @@ export async function create(
 				? outs.map((o) => ({ roundId: round!.id, outputId: o.id, code: newItemCode() }))
 				: [];
 		await insertBatched(itemRows, (b) => tx.insert(items).values(b));
+		const plan = await analysisPlans.draftFromStudy(tx, round!, study.analysisPlan);
 		await audit.record(tx, actor, {
 			action: 'round.create',
 			entity: 'round',
@@ -158,7 +159,8 @@ export async function create(
 				items: itemRows.length,
 				design: describeDesign(options),
 				checkpoints: design.checkpoints,
-				seed
+				seed,
+				...(plan ? { analysisPlan: plan } : {})
 			}
 		});
 		return round!;

@@ -16,6 +16,7 @@ import { importStudy } from '../../../src/lib/server/studies/import';
 import { loadStudy } from '../../../src/lib/server/studies/loader';
 import { MATRIX_USERS } from './matrix-users';
 import { optOutForTest } from '../../support/preregister';
+import * as analysisPlans from '../../../src/lib/server/analysis-plans';
 
 const dir = path.resolve(process.argv[2]!);
 const config = readConfig();
@@ -43,6 +44,9 @@ try {
 	const a = await rounds.addRater(db, CLI, open.id, { name: 'Rater A' });
 	const b = await rounds.addRater(db, CLI, open.id, { name: 'Rater B' });
 	await rounds.transition(db, CLI, open.id, 'open');
+	// The draft copied from the demo's analysis-plan.yaml, locked: plan writes are refused (409)
+	// whoever posts them, and its export answers.
+	await analysisPlans.lock(db, CLI, open.id);
 	const other = await rounds.create(db, CLI, {
 		studyId,
 		name: 'Other letters',

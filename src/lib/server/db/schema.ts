@@ -47,6 +47,8 @@ export const studies = pgTable('studies', {
 	analysis: jsonb().$type<AnalysisSettings>(),
 	/** The study's own normalization patterns (study.yaml `normalize:`); null means none. */
 	normalize: jsonb().$type<NormalizeSettings>(),
+	/** The study's analysis-plan.yaml as written: each new round's draft plan starts from it. */
+	analysisPlan: text(),
 	/** SHA-256 of the imported definition (study.yaml + referenced files); re-import detects change. */
 	definitionHash: text().notNull().default(''),
 	/** Absolute path of the study folder last imported: generation started from the UI reads it. */
