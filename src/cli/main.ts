@@ -19,6 +19,8 @@ import { setUpDemo } from '../lib/server/demo';
 import * as exportsService from '../lib/server/exports';
 import { generateStudy } from '../lib/server/generation/job';
 import * as rounds from '../lib/server/rounds';
+import * as analysisPlans from '../lib/server/analysis-plans';
+import { fileText, placesOf } from '../lib/server/studies/files';
 import { importOutputsFile } from '../lib/server/outputs/import-file';
 import { writeStudyFolder } from '../lib/server/studies/export';
 import { importStudy } from '../lib/server/studies/import';
@@ -50,6 +52,12 @@ Commands:
         [--repeat SHARE] [--seed S]
                                        create a round (its design is built over its raters
                                        when it opens) or move it through its lifecycle
+  plan <slug> --round NAME (--set FILE | --lock | --opt-out REASON | --show | --export FILE)
+                                       the round's pre-registered analysis plan: write a draft
+                                       (YAML, e.g. studies/<slug>/analysis-plan.yaml), lock it
+                                       (SHA-256 audited; unblinding needs a locked plan or the
+                                       opt-out), show it, or export the locked canonical JSON
+                                       with FILE.sha256 beside it for an OSF-style registration
   add-rater <slug> --round NAME --name NAME [--email E]
                                        add a rater to a round and print their link
   create-coordinator --email E --name N --password P [--role coordinator|statistician]
@@ -245,6 +253,34 @@ const commands: Record<string, (args: string[], values: Values) => Promise<void>
 			console.log(`Round "${r.name}" is ${r.status}.`);
 		}),
 
+	plan: ([slug], values) =>
+		withDb(async (d) => {
+			if (!slug) throw new UsageError('plan needs a study slug');
+			const { round } = await roundByName(d, slug, need(values, 'round'));
+			if (typeof values.set === 'string') {
+				const text = fileText(values.set, values.set, 'manifest', placesOf().limits);
+				await analysisPlans.save(d.db, CLI, round.id, text, values.set);
+				console.log(`Draft plan saved for round "${round.name}"; lock it with --lock.`);
+			} else if (values.lock) {
+				const row = await analysisPlans.lock(d.db, CLI, round.id);
+				console.log(`Plan of round "${round.name}" locked: SHA-256 ${row.sha256}`);
+			} else if (typeof values['opt-out'] === 'string') {
+				await analysisPlans.optOut(d.db, CLI, round.id, values['opt-out']);
+				console.log(`Round "${round.name}" opted out: reports will say "no pre-registered plan".`);
+			} else if (typeof values.export === 'string') {
+				const { text, sha256 } = await analysisPlans.exportLocked(d.db, CLI, round.id);
+				fs.writeFileSync(values.export, text);
+				fs.writeFileSync(`${values.export}.sha256`, `${sha256}  ${path.basename(values.export)}\n`);
+				console.log(`Wrote ${values.export} and ${values.export}.sha256 (SHA-256 ${sha256})`);
+			} else if (values.show) {
+				const row = await analysisPlans.get(d.db, CLI, round.id);
+				console.log(analysisPlans.describeStored(row).join('\n'));
+			} else
+				throw new UsageError(
+					'plan needs --set FILE, --lock, --opt-out REASON, --show or --export FILE'
+				);
+		}),
+
 	'add-rater': ([slug], values) =>
 		withDb(async (d) => {
 			if (!slug) throw new UsageError('add-rater needs a study slug');
@@ -356,6 +392,10 @@ function parseOptions(argv: string[]) {
 			open: { type: 'boolean' },
 			lock: { type: 'boolean' },
 			unblind: { type: 'boolean' },
+			set: { type: 'string' },
+			'opt-out': { type: 'string' },
+			show: { type: 'boolean' },
+			export: { type: 'string' },
 			help: { type: 'boolean', short: 'h' }
 		}
 	});

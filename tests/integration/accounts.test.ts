@@ -18,6 +18,7 @@ import * as rounds from '../../src/lib/server/rounds';
 import { importStudy } from '../../src/lib/server/studies/import';
 import { loadStudy } from '../../src/lib/server/studies/loader';
 import { TEST_DATABASES } from '../support/databases';
+import { optOutForTest } from '../support/preregister';
 
 const PASSWORD = 'first-coordinator-pw';
 /** The demo study's checkpoints with outputs (tiny-random is generated, so not here). */
@@ -165,6 +166,7 @@ describe.each(TEST_DATABASES)('accounts on $name', ({ create }) => {
 		// the coordinator may export the blinded round; the statistician once it is unblinded
 		await expect(exportStream(db, first, round.id, 'long')).resolves.toBeTruthy();
 		await rounds.transition(db, first, round.id, 'locked');
+		await optOutForTest(db, round.id, first);
 		await rounds.transition(db, first, round.id, 'unblinded');
 		const out = await exportStream(db, statistician, round.id, 'codebook');
 		expect(out.filename).toContain('codebook');

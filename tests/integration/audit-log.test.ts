@@ -13,6 +13,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditCursor, AuditFilter } from '../../src/lib/domain/audit-query';
 import { ForbiddenError } from '../../src/lib/errors';
+import * as analysisPlans from '../../src/lib/server/analysis-plans';
 import * as auditLog from '../../src/lib/server/audit-log';
 import { CLI, type CoordinatorActor, type RaterActor } from '../../src/lib/server/auth/actors';
 import * as users from '../../src/lib/server/auth/users';
@@ -25,6 +26,9 @@ import { loadStudy } from '../../src/lib/server/studies/loader';
 import { runPython, runR } from '../support/csv-readers';
 import { TEST_DATABASES } from '../support/databases';
 import { buildTinyModelOnce, copyDemoStudy } from '../support/fixtures';
+
+const PLAN =
+	'primary: { better: llama3-8b-qlora-letters, than: llama3-8b-instruct, dimension: diagnosis }\n';
 
 interface Expected {
 	action: string;
@@ -178,6 +182,20 @@ describe.each(TEST_DATABASES)('audit log on $name', ({ create }) => {
 		await expectNew([
 			{ action: 'round.lock', actor: who, entity: 'round', before: { status: 'open' } }
 		]);
+		await expect(rounds.transition(db, ann, roundId, 'unblinded')).rejects.toThrow(
+			/analysis plan is locked/
+		);
+		await analysisPlans.save(db, ann, roundId, PLAN);
+		await analysisPlans.lock(db, ann, roundId);
+		await expectNew([
+			{ action: 'analysis-plan.save', actor: who, entity: 'analysis-plan' },
+			{
+				action: 'analysis-plan.lock',
+				actor: who,
+				entity: 'analysis-plan',
+				before: { status: 'draft' }
+			}
+		]);
 		await rounds.transition(db, ann, roundId, 'unblinded');
 		await expectNew([
 			{ action: 'round.unblind', actor: who, entity: 'round', after: { status: 'unblinded' } }
@@ -194,7 +212,7 @@ describe.each(TEST_DATABASES)('audit log on $name', ({ create }) => {
 		const actions = async (filter: AuditFilter) => (await all(filter)).map((r) => r.action);
 
 		expect(await actions({ study: 'other' })).toEqual(['study.create']);
-		expect((await actions({ study: 'demo' })).length).toBe(14);
+		expect((await actions({ study: 'demo' })).length).toBe(16);
 		expect(await actions({ entity: 'round' })).toEqual([
 			'round.unblind',
 			'round.lock',
@@ -210,7 +228,7 @@ describe.each(TEST_DATABASES)('audit log on $name', ({ create }) => {
 		expect(await actions({ actorType: 'cli' })).toEqual(['study.create', 'user.create']);
 		for (const actor of ['ann coord', 'CLINIC.TEST', ann.id])
 			expect((await all({ actor })).every((r) => r.actorType === 'user')).toBe(true);
-		expect((await all({ actor: 'ann' })).length).toBe(8);
+		expect((await all({ actor: 'ann' })).length).toBe(10);
 		expect(await actions({ actor: 'r01', action: 'c' })).toEqual([
 			'correction.create',
 			'comment.delete',

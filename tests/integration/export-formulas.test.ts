@@ -19,6 +19,7 @@ import { importStudy } from '../../src/lib/server/studies/import';
 import { loadStudy } from '../../src/lib/server/studies/loader';
 import { runPython, runR } from '../support/csv-readers';
 import { TEST_DATABASES } from '../support/databases';
+import { optOutForTest } from '../support/preregister';
 import { openInCalc } from '../support/spreadsheet';
 
 /**
@@ -97,6 +98,7 @@ describe.each(TEST_DATABASES)('formulas in exports on $name', ({ create }) => {
 		// Not scored, so in no export: read back by the test below.
 		await rating.saveComment(database.db, rater, secondCode, '', 'a\r\nb\r=1');
 		await rounds.transition(database.db, CLI, round.id, 'locked');
+		await optOutForTest(database.db, round.id);
 		await rounds.transition(database.db, CLI, round.id, 'unblinded');
 	});
 	afterAll(async () => {

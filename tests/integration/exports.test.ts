@@ -19,6 +19,7 @@ import { importStudy } from '../../src/lib/server/studies/import';
 import { loadStudy } from '../../src/lib/server/studies/loader';
 import { runPython, runR } from '../support/csv-readers';
 import { TEST_DATABASES } from '../support/databases';
+import { optOutForTest } from '../support/preregister';
 
 async function text(database: Database, roundId: string, format: ExportFormat, pageSize?: number) {
 	const out = await exportStream(database.db, CLI, roundId, format, pageSize);
@@ -73,6 +74,7 @@ describe.each(TEST_DATABASES)('exports on $name', ({ create }) => {
 			.set({ secondsOnItem: 42 })
 			.where(eq(schema.assignments.id, first!.id));
 		await rounds.transition(database.db, CLI, round.id, 'locked');
+		await optOutForTest(database.db, round.id);
 		await rounds.transition(database.db, CLI, round.id, 'unblinded');
 	});
 	afterAll(async () => {

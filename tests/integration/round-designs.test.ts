@@ -18,6 +18,7 @@ import * as rounds from '../../src/lib/server/rounds';
 import { importStudy } from '../../src/lib/server/studies/import';
 import { loadStudy } from '../../src/lib/server/studies/loader';
 import { TEST_DATABASES } from '../support/databases';
+import { optOutForTest } from '../support/preregister';
 
 const CHECKPOINTS = ['llama3-8b-instruct', 'llama3-8b-qlora-letters'];
 
@@ -149,6 +150,7 @@ describe.each(TEST_DATABASES)('round designs on $name', ({ create }) => {
 			for (const d of dims) await rating.saveScore(db, r!, s.code, d.key, score);
 		}
 		await rounds.transition(db, CLI, round.id, 'locked');
+		await optOutForTest(db, round.id);
 		await rounds.transition(db, CLI, round.id, 'unblinded');
 		const rows = await csvRows(db, round.id);
 		const repeatRows = rows.filter((x) => x.repeat_of !== '');
@@ -259,6 +261,7 @@ describe.each(TEST_DATABASES)('round designs on $name', ({ create }) => {
 			true
 		);
 		await expect(pairwiseAnalysis(db, CLI, round.id)).rejects.toBeInstanceOf(ConflictError);
+		await optOutForTest(db, round.id);
 		await rounds.transition(db, CLI, round.id, 'unblinded');
 		const rows = await csvRows(db, round.id);
 		expect(CHOICES).toContain(rows[0]!.choice);

@@ -18,6 +18,7 @@ import * as rounds from '../../src/lib/server/rounds';
 import { importStudy } from '../../src/lib/server/studies/import';
 import { loadStudy } from '../../src/lib/server/studies/loader';
 import { TEST_DATABASES } from '../support/databases';
+import { optOutForTest } from '../support/preregister';
 import { buildTinyModelOnce, copyDemoStudy } from '../support/fixtures';
 
 async function counts(database: Database) {
@@ -263,6 +264,7 @@ describe.each(TEST_DATABASES)('study flow on $name', ({ create }) => {
 		await expect(rounds.transition(database.db, CLI, round.id, 'open')).rejects.toBeInstanceOf(
 			ConflictError
 		);
+		await optOutForTest(database.db, round.id);
 		await rounds.transition(database.db, CLI, round.id, 'unblinded');
 
 		const rows = await exportsService.longRows(database.db, CLI, round.id);

@@ -13,6 +13,14 @@ import {
 } from '../analysis/study';
 import { renderPairwiseReport } from '../analysis/pairwise-report';
 import { renderMarkdownReport } from '../analysis/report';
+import {
+	confirmatoryResults,
+	planHypotheses,
+	renderPreregistration,
+	withPreregistration,
+	type Preregistration
+} from '../analysis/preregistered';
+import * as analysisPlans from './analysis-plans';
 import type { PairwiseChoice } from '../domain/enums';
 import { ConflictError } from '../errors';
 import { designOf } from './assign';
@@ -55,7 +63,12 @@ export async function pairwiseAnalysis(
 	db: Db,
 	actor: Actor,
 	roundId: string
-): Promise<{ analysis: PairwiseAnalysis; study: string; round: string }> {
+): Promise<{
+	analysis: PairwiseAnalysis;
+	confirmatory: Preregistration;
+	study: string;
+	round: string;
+}> {
 	const target = await unblindedRound(db, actor, roundId);
 	if (target.round.kind !== 'pairwise')
 		throw new ConflictError(
@@ -66,6 +79,7 @@ export async function pairwiseAnalysis(
 
 async function analysePairwise(db: Db, actor: Actor, { round, study }: Target) {
 	const rows = await pairwiseRows(db, actor, round.id);
+	const confirmatory = await preregistrationOfPairwise(db, round.id);
 	const analysis = analyzePairwise(
 		rows.map((r) => ({
 			rater: String(r.rater),
@@ -78,7 +92,16 @@ async function analysePairwise(db: Db, actor: Actor, { round, study }: Target) {
 		roundsService.designOf(round).checkpoints,
 		round.form.dimensions.map((d) => d.key)
 	);
-	return { analysis, study: study.slug, round: round.name };
+	return { analysis, confirmatory, study: study.slug, round: round.name };
+}
+
+/**
+ * Pairwise rounds record their plan or opt-out too; the planned Wilcoxon tests need scores, so
+ * their confirmatory table is empty and the report says so with the hash.
+ */
+async function preregistrationOfPairwise(db: Db, roundId: string): Promise<Preregistration> {
+	const pre = await analysisPlans.forRound(db, roundId);
+	return pre.kind === 'plan' ? { ...pre, excludedRaters: [], results: [] } : pre;
 }
 
 /** Whichever analysis the round's kind has, for the analysis page and the CLI. */
@@ -87,8 +110,20 @@ export async function anyRoundAnalysis(
 	actor: Actor,
 	roundId: string
 ): Promise<
-	| { kind: 'absolute'; analysis: StudyAnalysis; study: string; round: string }
-	| { kind: 'pairwise'; analysis: PairwiseAnalysis; study: string; round: string }
+	| {
+			kind: 'absolute';
+			analysis: StudyAnalysis;
+			confirmatory: Preregistration;
+			study: string;
+			round: string;
+	  }
+	| {
+			kind: 'pairwise';
+			analysis: PairwiseAnalysis;
+			confirmatory: Preregistration;
+			study: string;
+			round: string;
+	  }
 > {
 	return analyseAny(db, actor, await unblindedRound(db, actor, roundId));
 }
@@ -103,7 +138,12 @@ export async function roundAnalysis(
 	db: Db,
 	actor: Actor,
 	roundId: string
-): Promise<{ analysis: StudyAnalysis; study: string; round: string }> {
+): Promise<{
+	analysis: StudyAnalysis;
+	confirmatory: Preregistration;
+	study: string;
+	round: string;
+}> {
 	return analyseAbsolute(db, actor, await unblindedRound(db, actor, roundId));
 }
 
@@ -155,36 +195,65 @@ async function analyseAbsolute(db: Db, actor: Actor, { round, study }: Target) {
 		: [];
 	const settings = study.analysis;
 	const design = designOf(round);
-	const analysis = analyzeStudy(
-		rows.map((r) => ({
-			rater: String(r.rater),
-			caseId: String(r.case_id),
-			itemCode: String(r.item_code),
-			repeatOf: r.repeat_of === null ? null : String(r.repeat_of),
-			checkpoint: String(r.checkpoint),
-			dimension: String(r.dimension),
-			score: Number(r.score),
-			secondsOnItem: Number(r.seconds_on_item) || null
-		})),
-		[...byOutput.values()],
-		caseRows.map((c) => ({
-			caseId: c.externalId,
-			reference: c.reference,
-			goldModality: c.goldModality,
-			goldIcd10: c.goldIcd10
-		})),
-		{
-			seed: round.seed,
-			aggregate: settings?.aggregate ?? 'mean',
-			hypotheses: settings?.hypotheses ?? [],
-			rouge: settings?.rouge,
-			dimensions: round.form.dimensions.map((d) => ({ key: d.key, label: d.label })),
-			checkpoints: design.checkpoints ?? [...new Set(shown.map((s) => s.checkpoint))].sort(),
-			// Pairwise kappa grows with the square of the raters; a seeded subset keeps it bounded.
-			maxKappaPairs: 500
-		}
-	);
-	return { analysis, study: study.slug, round: round.name };
+	// A locked plan fixes the aggregate and the one-sided hypotheses (issue 13); without one the
+	// study's settings apply, and every result is exploratory.
+	const pre = await analysisPlans.forRound(db, roundId);
+	const plan = pre.kind === 'plan' ? pre.plan : null;
+	const run = (picked: typeof rows) =>
+		analyzeStudy(
+			picked.map((r) => ({
+				rater: String(r.rater),
+				caseId: String(r.case_id),
+				itemCode: String(r.item_code),
+				repeatOf: r.repeat_of === null ? null : String(r.repeat_of),
+				checkpoint: String(r.checkpoint),
+				dimension: String(r.dimension),
+				score: Number(r.score),
+				secondsOnItem: Number(r.seconds_on_item) || null
+			})),
+			[...byOutput.values()],
+			caseRows.map((c) => ({
+				caseId: c.externalId,
+				reference: c.reference,
+				goldModality: c.goldModality,
+				goldIcd10: c.goldIcd10
+			})),
+			{
+				seed: round.seed,
+				aggregate: plan?.aggregate ?? settings?.aggregate ?? 'mean',
+				// Study-level hypotheses apply only to the pairs the round has (a round over 2 of 3
+				// checkpoints must not fail on one naming the third).
+				hypotheses: plan
+					? planHypotheses(plan)
+					: (settings?.hypotheses ?? []).filter(
+							(h) =>
+								!design.checkpoints ||
+								[h.better, h.than].every((c) => design.checkpoints!.includes(c))
+						),
+				rouge: settings?.rouge,
+				dimensions: round.form.dimensions.map((d) => ({ key: d.key, label: d.label })),
+				checkpoints: design.checkpoints ?? [...new Set(shown.map((s) => s.checkpoint))].sort(),
+				// Pairwise kappa grows with the square of the raters; a seeded subset keeps it bounded.
+				maxKappaPairs: 500
+			}
+		);
+	const analysis = run(rows);
+	let confirmatory: Preregistration;
+	if (pre.kind === 'plan') {
+		const { minCompletion } = pre.plan.exclusions;
+		const excluded = (await roundsService.progress(db, round))
+			.filter((p) => p.total > 0 && p.done / p.total < minCompletion)
+			.map((p) => p.pseudonym);
+		const kept = excluded.length
+			? run(rows.filter((r) => !excluded.includes(String(r.rater))))
+			: analysis;
+		confirmatory = {
+			...pre,
+			excludedRaters: excluded,
+			results: confirmatoryResults(pre.plan, kept)
+		};
+	} else confirmatory = pre;
+	return { analysis, confirmatory, study: study.slug, round: round.name };
 }
 
 /** The paper-style report of a round (either kind), as Markdown. */
@@ -192,11 +261,19 @@ export async function roundReport(db: Db, actor: Actor, roundId: string): Promis
 	const target = await unblindedRound(db, actor, roundId);
 	const result = await analyseAny(db, actor, target);
 	const meta = { study: result.study, round: result.round, generatedAt: new Date().toISOString() };
-	if (result.kind === 'absolute') return renderMarkdownReport(result.analysis, meta);
-	return renderPairwiseReport(result.analysis, {
-		...meta,
-		dimensions: target.round.form.dimensions.map((d) => ({ key: d.key, label: d.label }))
-	});
+	const section = renderPreregistration(
+		result.confirmatory,
+		result.kind === 'absolute' ? result.analysis : undefined
+	);
+	if (result.kind === 'absolute')
+		return withPreregistration(renderMarkdownReport(result.analysis, meta), section);
+	return withPreregistration(
+		renderPairwiseReport(result.analysis, {
+			...meta,
+			dimensions: target.round.form.dimensions.map((d) => ({ key: d.key, label: d.label }))
+		}),
+		section
+	);
 }
 
 /**

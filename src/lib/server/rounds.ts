@@ -10,6 +10,7 @@ import { assignRaters, designOf, insertBatched } from './assign';
 import { canChangeRound, requireThat } from './auth/access';
 import type { Actor } from './auth/actors';
 import { hashToken, newToken } from './auth/tokens';
+import * as analysisPlans from './analysis-plans';
 import * as audit from './audit/record';
 import type { Db } from './db';
 import {
@@ -146,6 +147,7 @@ export async function create(
 				? outs.map((o) => ({ roundId: round!.id, outputId: o.id, code: newItemCode() }))
 				: [];
 		await insertBatched(itemRows, (b) => tx.insert(items).values(b));
+		const plan = await analysisPlans.draftFromStudy(tx, round!, study.analysisPlan);
 		await audit.record(tx, actor, {
 			action: 'round.create',
 			entity: 'round',
@@ -157,7 +159,8 @@ export async function create(
 				items: itemRows.length,
 				design: describeDesign(options),
 				checkpoints: design.checkpoints,
-				seed
+				seed,
+				...(plan ? { analysisPlan: plan } : {})
 			}
 		});
 		return round!;
@@ -180,6 +183,8 @@ export async function transition(
 				`Round "${round.name}" is ${round.status}; it can ${NEXT[round.status] ? `only become ${NEXT[round.status]}` : 'not change any more'}, not ${to}`
 			);
 		}
+		// Pre-registration (issue 13): a locked analysis plan, or an explicit, audited opt-out.
+		if (to === 'unblinded') await analysisPlans.requireForUnblinding(tx, round);
 		let report: StoredDesign['report'] = undefined;
 		if (to === 'open') report = await assignAtOpening(tx, round);
 		const now = new Date();

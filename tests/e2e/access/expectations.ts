@@ -99,6 +99,14 @@ export const EXPECTATIONS: Record<string, Row | Variants> = {
 	'POST /(coordinator)/rounds/[id] ?/addRater': staffCall(403, 400),
 	'POST /(coordinator)/rounds/[id] ?/reissue': staffCall(403, 404), // no rater named
 	'POST /(coordinator)/rounds/[id] ?/revoke': staffCall(403, 404),
+	// pre-registration: the unblinded round is opted out, the open one's plan is locked
+	'POST /(coordinator)/rounds/[id] ?/savePlan': staffCall(403, 409),
+	'POST /(coordinator)/rounds/[id] ?/lockPlan': staffCall(403, 409),
+	'POST /(coordinator)/rounds/[id] ?/optOutPlan': staffCall(403, 400), // no reason given
+	'GET /(coordinator)/rounds/[id]/analysis-plan': {
+		unblinded: staffPage(409, 409), // opted out: no plan to export
+		open: staffPage(200, 200)
+	},
 	'GET /(coordinator)/rounds/[id]/analysis': {
 		unblinded: staffPage(200, 200),
 		open: staffPage(409, 409) // no analysis by checkpoint before unblinding, for anyone

@@ -15,6 +15,8 @@ import * as rounds from '../../../src/lib/server/rounds';
 import { importStudy } from '../../../src/lib/server/studies/import';
 import { loadStudy } from '../../../src/lib/server/studies/loader';
 import { MATRIX_USERS } from './matrix-users';
+import { optOutForTest } from '../../support/preregister';
+import * as analysisPlans from '../../../src/lib/server/analysis-plans';
 
 const dir = path.resolve(process.argv[2]!);
 const config = readConfig();
@@ -42,6 +44,9 @@ try {
 	const a = await rounds.addRater(db, CLI, open.id, { name: 'Rater A' });
 	const b = await rounds.addRater(db, CLI, open.id, { name: 'Rater B' });
 	await rounds.transition(db, CLI, open.id, 'open');
+	// The draft copied from the demo's analysis-plan.yaml, locked: plan writes are refused (409)
+	// whoever posts them, and its export answers.
+	await analysisPlans.lock(db, CLI, open.id);
 	const other = await rounds.create(db, CLI, {
 		studyId,
 		name: 'Other letters',
@@ -51,8 +56,9 @@ try {
 	await rounds.transition(db, CLI, other.id, 'open');
 	const c = await rounds.addRater(db, CLI, other.id, { name: 'Rater C' });
 	const unblinded = await round('Unblinded');
-	for (const to of ['open', 'locked', 'unblinded'] as const)
-		await rounds.transition(db, CLI, unblinded.id, to);
+	for (const to of ['open', 'locked'] as const) await rounds.transition(db, CLI, unblinded.id, to);
+	await optOutForTest(db, unblinded.id);
+	await rounds.transition(db, CLI, unblinded.id, 'unblinded');
 	const firstCode = async (token: string) =>
 		(await rating.currentRound(db, (await rating.raterFromToken(db, token))!))!.slots[0]!.code;
 	fs.writeFileSync(

@@ -230,6 +230,7 @@ test('a coordinator runs a study from an empty database to the unblinded export'
 
 	await test.step('lock, unblind: the long CSV holds exactly what the raters entered', async () => {
 		await coordinator.transition('Lock round', 'locked');
+		await coordinator.optOutOfPlan();
 		await coordinator.unblind();
 		const csv = await download(page, () => page.getByTestId('export').click());
 		const rows = parse(csv, { columns: true }) as Record<string, string>[];

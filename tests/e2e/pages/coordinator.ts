@@ -22,6 +22,13 @@ export class CoordinatorPages {
 		await expect(this.page.getByTestId('round-status')).toHaveText(expected);
 	}
 
+	/** Records the explicit opt-out from pre-registration that unblinding otherwise needs. */
+	async optOutOfPlan(reason = 'e2e: analysed without a pre-registered plan') {
+		await this.page.getByLabel('Reason').fill(reason);
+		await this.page.getByRole('button', { name: 'Opt out of pre-registration' }).click();
+		await expect(this.page.getByTestId('plan-text')).toContainText('No pre-registered plan');
+	}
+
 	async unblind() {
 		await this.page.getByRole('checkbox').check();
 		await this.page.getByRole('button', { name: 'Unblind' }).click();

@@ -72,6 +72,7 @@ test('a rater scores a whole round; the export holds exactly those scores', asyn
 	await pages.signIn();
 	await pages.openRoundPage(fixture.roundId);
 	await pages.transition('Lock round', 'locked');
+	await pages.optOutOfPlan();
 	await pages.unblind();
 	await expect(coordinator.getByTestId('means')).toContainText('llama3-8b-qlora-letters');
 	const download = coordinator.waitForEvent('download');

@@ -48,6 +48,16 @@ export function canExport(actor: Actor, round: { status: string }): boolean {
 	return true;
 }
 
+/** Read, write and lock a round's analysis plan: coordinators, statisticians and the CLI. */
+export function canWriteAnalysisPlan(actor: Actor): boolean {
+	return actor.type !== 'rater';
+}
+
+/** Opt a round out of pre-registration (recorded on every report): coordinators only. */
+export function canOptOutOfPlan(actor: Actor): boolean {
+	return isCoordinator(actor);
+}
+
 /** Read the audit log (the service's rule; the /audit page is for coordinators at the gate). */
 export function canReadAuditLog(actor: Actor): boolean {
 	return actor.type !== 'rater';

@@ -26,6 +26,7 @@ const STATISTICIAN_READS = new Set([
 	'/(coordinator)/rounds/[id]',
 	'/(coordinator)/rounds/[id]/analysis',
 	'/(coordinator)/rounds/[id]/export/[file]',
+	'/(coordinator)/rounds/[id]/analysis-plan',
 	// polled by the study page while a generation job runs
 	'/api/coordinator/studies/[slug]/generation'
 ]);

@@ -40,6 +40,7 @@ import type { RatingForm } from '../../domain/rating-form';
 import type { NormalizeSettings } from '../../domain/normalize';
 import type { StoredDesign } from '../../domain/round-options';
 import type { AnalysisSettings } from '../../domain/study-definition';
+import type { AnalysisPlan } from '../../domain/analysis-plan';
 
 /**
  * `column in ('a', 'b', …)` for a check constraint, from the list the column's enum uses. The
@@ -64,6 +65,8 @@ export const studies = pgTable('studies', {
 	analysis: jsonb().$type<AnalysisSettings>(),
 	/** The study's own normalization patterns (study.yaml `normalize:`); null means none. */
 	normalize: jsonb().$type<NormalizeSettings>(),
+	/** The study's analysis-plan.yaml as written: each new round's draft plan starts from it. */
+	analysisPlan: text(),
 	/** SHA-256 of the imported definition (study.yaml + referenced files); re-import detects change. */
 	definitionHash: text().notNull().default(''),
 	/** Absolute path of the study folder last imported: generation started from the UI reads it. */
@@ -430,3 +433,36 @@ export const fileDigests = pgTable('file_digests', {
 	sha256: text().notNull(),
 	computedAt: timestamp({ withTimezone: true }).notNull().defaultNow()
 });
+
+/**
+ * A round's pre-registered analysis plan (issue 13): a draft until locked; once locked its
+ * SHA-256 (over the canonical JSON) is fixed and the row never changes again. A round may
+ * instead record an explicit opt-out. Unblinding needs one or the other (rounds.ts).
+ */
+export const analysisPlans = pgTable(
+	'analysis_plans',
+	{
+		roundId: uuid()
+			.primaryKey()
+			.references(() => rounds.id, { onDelete: 'cascade' }),
+		status: text({ enum: ['draft', 'locked', 'opted-out'] })
+			.notNull()
+			.default('draft'),
+		/** The validated plan (domain/analysis-plan.ts); null for an opt-out. */
+		plan: jsonb().$type<AnalysisPlan>(),
+		/** The YAML (or JSON) as written, kept for display and export. */
+		source: text(),
+		/** SHA-256 of the canonical JSON of `plan`, set when locked. */
+		sha256: text(),
+		lockedAt: timestamp({ withTimezone: true }),
+		optOutReason: text(),
+		updatedAt: updatedAt()
+	},
+	(t) => [
+		check('analysis_plans_status_check', sql`${t.status} in ('draft', 'locked', 'opted-out')`),
+		check(
+			'analysis_plans_locked_check',
+			sql`${t.status} <> 'locked' or (${t.sha256} is not null and ${t.lockedAt} is not null)`
+		)
+	]
+);

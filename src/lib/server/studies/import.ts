@@ -51,6 +51,7 @@ export async function importStudy(
 			form: def.study.form,
 			analysis: def.study.analysis ?? null,
 			normalize: def.study.normalize ?? null,
+			analysisPlan: def.analysisPlan?.source ?? null,
 			definitionHash: def.hash,
 			sourceDir: def.dir
 		};

@@ -6,8 +6,10 @@
  */
 import type { CheckpointKind } from '../../domain/enums';
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Node } from 'yaml';
+import { parseAnalysisPlan, type AnalysisPlan } from '../../domain/analysis-plan';
 import { parseCases } from '../../domain/case-upload';
 import {
 	ManifestError,
@@ -44,9 +46,17 @@ export interface StudyDefinition {
 	study: StudyFile;
 	cases: Located<CaseRow>[];
 	checkpoints: LoadedCheckpoint[];
+	/**
+	 * analysis-plan.yaml, when the folder has one: a study-level default plan, validated against
+	 * the study's checkpoints and dimensions (a round's own plan is checked against the round).
+	 */
+	analysisPlan?: { plan: AnalysisPlan; source: string };
 	/** SHA-256 over every file read, to tell a changed definition from an unchanged one. */
 	hash: string;
 }
+
+/** The optional pre-registered analysis plan beside study.yaml (issue 13). */
+export const ANALYSIS_PLAN_FILE = 'analysis-plan.yaml';
 
 /** YAML aliases one file may expand (the yaml package's own default): more is an alias bomb. */
 export const MAX_YAML_ALIASES = 100;
@@ -74,7 +84,14 @@ export function readYaml(
 	places: Places = placesOf(),
 	onChunk?: (bytes: Uint8Array) => void
 ) {
-	const text = fileText(file, display, 'manifest', places.limits, onChunk);
+	return parseYamlText(fileText(file, display, 'manifest', places.limits, onChunk), display);
+}
+
+/**
+ * Parses YAML text already read within its bounds (a file, or a form field the caller bounded),
+ * with the same alias and nesting guards and the same field-to-line function as readYaml.
+ */
+export function parseYamlText(text: string, display: string) {
 	const lineCounter = new LineCounter();
 	const doc = parseDocument(text, { lineCounter, prettyErrors: false });
 	if (doc.errors.length) {
@@ -260,6 +277,24 @@ export function loadStudy(dir: string, opts: LoadOptions = {}): StudyDefinition 
 		};
 	});
 
+	let analysisPlan: StudyDefinition['analysisPlan'];
+	if (fs.existsSync(path.join(abs, ANALYSIS_PLAN_FILE))) {
+		const shown = show(path.join(abs, ANALYSIS_PLAN_FILE));
+		analysisPlan = collect(() => {
+			const real = confine(ANALYSIS_PLAN_FILE, abs, places, { file: shown });
+			const planYaml = readYaml(real, shown, places, digest);
+			const plan = parseAnalysisPlan(
+				planYaml.value,
+				{
+					checkpoints: study.checkpoints.map((c) => c.name),
+					dimensions: study.form.dimensions.map((d) => d.key)
+				},
+				{ file: shown, lineOf: planYaml.lineOf }
+			);
+			return { plan, source: planYaml.text };
+		});
+	}
+
 	if (issues.length) throw new ValidationError(issues, `Study ${show(abs)} is not valid`);
 	return {
 		slug: path.basename(abs),
@@ -267,6 +302,7 @@ export function loadStudy(dir: string, opts: LoadOptions = {}): StudyDefinition 
 		study,
 		cases,
 		checkpoints,
+		...(analysisPlan ? { analysisPlan } : {}),
 		hash: hash.digest('hex')
 	};
 }

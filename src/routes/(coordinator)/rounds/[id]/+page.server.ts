@@ -1,4 +1,5 @@
 import { blindedAgreement } from '$lib/server/round-analysis';
+import * as analysisPlans from '$lib/server/analysis-plans';
 import { db } from '$lib/server/app-db';
 import { readConfig } from '$lib/server/config';
 import * as exportsService from '$lib/server/exports';
@@ -21,6 +22,7 @@ export const load: PageServerLoad = async ({ params, locals }) => {
 				seed: round.seed
 			},
 			design: { description: describeDesign(design), report: design.report ?? null },
+			plan: await planView(locals.coordinator!, round.id),
 			progress: await rounds.progress(db(), round),
 			items: await rounds.itemProgress(db(), round),
 			agreement:
@@ -37,6 +39,33 @@ export const load: PageServerLoad = async ({ params, locals }) => {
 	}
 };
 
+/** The round's analysis plan as the page shows it: status, readable text and the YAML. */
+async function planView(actor: NonNullable<App.Locals['coordinator']>, roundId: string) {
+	const row = await analysisPlans.get(db(), actor, roundId);
+	return {
+		status: row?.status ?? null,
+		lines: analysisPlans.describeStored(row),
+		source: row?.source ?? '',
+		sha256: row?.sha256 ?? null
+	};
+}
+
+/** A plan action (save, lock, opt out): one service call, its refusal shown under "plan". */
+const planStep = (
+	run: (
+		actor: NonNullable<App.Locals['coordinator']>,
+		id: string,
+		form: FormData
+	) => Promise<unknown>
+) =>
+	(async ({ params, request, locals }) => {
+		try {
+			await run(locals.coordinator!, params.id, await request.formData());
+		} catch (e) {
+			return asFailure(e, 'plan');
+		}
+	}) satisfies Actions[string];
+
 const step = (to: rounds.RoundStatus) =>
 	(async ({ params, locals }) => {
 		try {
@@ -50,6 +79,13 @@ export const actions: Actions = {
 	open: step('open'),
 	lock: step('locked'),
 	unblind: step('unblinded'),
+	savePlan: planStep((actor, id, form) =>
+		analysisPlans.save(db(), actor, id, String(form.get('plan') ?? ''))
+	),
+	lockPlan: planStep((actor, id) => analysisPlans.lock(db(), actor, id)),
+	optOutPlan: planStep((actor, id, form) =>
+		analysisPlans.optOut(db(), actor, id, String(form.get('reason') ?? ''))
+	),
 	addRater: async ({ params, request, locals }) => {
 		const form = await request.formData();
 		try {
