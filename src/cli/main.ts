@@ -7,9 +7,10 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { ROLES } from '../lib/domain/enums';
 import { describeDesign, parseRoundOptions } from '../lib/domain/round-options';
 import { ConflictError, ValidationError } from '../lib/errors';
-import { anyRoundAnalysis, roundReport } from '../lib/server/analysis';
+import { anyRoundAnalysis, roundReport } from '../lib/server/round-analysis';
 import { CLI } from '../lib/server/auth/actors';
 import * as users from '../lib/server/auth/users';
 import { readBackupHeader, restoreBackup, writeBackup } from '../lib/server/backup';
@@ -22,7 +23,7 @@ import * as rounds from '../lib/server/rounds';
 import * as analysisPlans from '../lib/server/analysis-plans';
 import { fileText, placesOf } from '../lib/server/studies/files';
 import { importOutputsFile } from '../lib/server/outputs/import-file';
-import { writeStudyFolder } from '../lib/server/studies/export';
+import { writeStudyFolder } from '../lib/server/studies/study-folder';
 import { importStudy } from '../lib/server/studies/import';
 import { loadStudy } from '../lib/server/studies/loader';
 import * as studies from '../lib/server/studies/queries';
@@ -294,16 +295,19 @@ const commands: Record<string, (args: string[], values: Values) => Promise<void>
 
 	'create-coordinator': (_, values) =>
 		withDb(async ({ db }) => {
-			const role = (values.role ?? 'coordinator') as string;
-			if (role !== 'coordinator' && role !== 'statistician')
-				throw new UsageError('--role is coordinator or statistician');
+			const role = ROLES.find((r) => r === (values.role ?? 'coordinator'));
+			if (!role) throw new UsageError(`--role is ${ROLES.join(' or ')}`);
 			const u = await users.create(db, CLI, {
 				email: need(values, 'email'),
 				name: need(values, 'name'),
 				password: need(values, 'password'),
 				role
 			});
-			console.log(`${role === 'coordinator' ? 'Coordinator' : 'Statistician'} ${u.email} created.`);
+			const label: Record<typeof role, string> = {
+				coordinator: 'Coordinator',
+				statistician: 'Statistician'
+			};
+			console.log(`${label[role]} ${u.email} created.`);
 		}),
 
 	'make-tiny-model': async (_, values) => {

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError, ForbiddenError, ValidationError } from '../../src/lib/errors';
-import { roundAnalysis, roundReport } from '../../src/lib/server/analysis';
+import { roundAnalysis, roundReport } from '../../src/lib/server/round-analysis';
 import * as analysisPlans from '../../src/lib/server/analysis-plans';
 import * as auditLog from '../../src/lib/server/audit-log';
 import { CLI, type CoordinatorActor } from '../../src/lib/server/auth/actors';

@@ -13,7 +13,7 @@ import {
 	type DiffLine
 } from '../domain/audit-query';
 import { toCsvRows, toCsv } from '../domain/csv';
-import { ForbiddenError } from '../errors';
+import { canReadAuditLog, requireThat } from './auth/access';
 import type { Actor } from './auth/actors';
 import type { Db } from './db';
 import { copyOut, inlineParams, parseCopyText, rawClient } from './db/copy';
@@ -61,7 +61,7 @@ export interface AuditPage {
 }
 
 function requireCoordinator(actor: Actor) {
-	if (actor.type === 'rater') throw new ForbiddenError('Raters cannot read the audit log');
+	requireThat(canReadAuditLog(actor), 'Raters cannot read the audit log');
 }
 
 const actorUser = alias(users, 'actor_user');

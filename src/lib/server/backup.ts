@@ -28,7 +28,7 @@ import { readMigrationFiles } from 'drizzle-orm/migrator';
 import pkg from '../../../package.json' with { type: 'json' };
 import { ConflictError, ValidationError, type Issue } from '../errors';
 import { CLI, type Actor } from './auth/actors';
-import * as audit from './audit';
+import * as audit from './audit/record';
 import type { Db } from './db';
 import { copyIn, copyOut, copyRow, rawClient } from './db/copy';
 import * as schema from './db/schema';

@@ -10,8 +10,9 @@ import { summarizeByGroup, type CellSummary } from '../analysis/descriptive';
 import { toCsv, type CsvValue } from '../domain/csv';
 import type { RatingForm } from '../domain/rating-form';
 import { SPREADSHEET_SAFE_RULE, spreadsheetSafeChunks } from '../domain/spreadsheet-safe';
-import { ConflictError, ForbiddenError } from '../errors';
+import { ConflictError } from '../errors';
 import { designOf } from './assign';
+import { canExport, canReadAnalysis, requireThat } from './auth/access';
 import type { Actor } from './auth/actors';
 import type { Db } from './db';
 import {
@@ -91,12 +92,11 @@ const EXACT_OF: Record<SpreadsheetSafeFormat, ExportFormat> = {
 type Exportable = Awaited<ReturnType<typeof exportable>>;
 
 async function exportable(db: Db, actor: Actor, roundId: string) {
-	if (actor.type === 'rater') throw new ForbiddenError('Raters cannot export');
+	requireThat(canReadAnalysis(actor), 'Raters cannot export');
 	const round = await roundsService.get(db, roundId);
 	if (round.status === 'draft') throw new ConflictError(`Round "${round.name}" has not opened yet`);
 	// Statisticians take the data once the round is unblinded, not while raters may still rate.
-	if (actor.type === 'user' && actor.role === 'statistician' && round.status !== 'unblinded')
-		throw new ForbiddenError(`Round "${round.name}" is not unblinded yet`);
+	requireThat(canExport(actor, round), `Round "${round.name}" is not unblinded yet`);
 	const [study] = await db
 		.select({ slug: studies.slug })
 		.from(studies)

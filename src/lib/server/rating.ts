@@ -14,7 +14,7 @@ import { unstorableText } from '../domain/text-input';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import type { RaterActor } from './auth/actors';
 import { hashToken } from './auth/tokens';
-import * as audit from './audit';
+import * as audit from './audit/record';
 import type { Db } from './db';
 import {
 	assignments,

@@ -22,7 +22,8 @@ test.beforeAll(async ({ browser }) => {
 		env: { ADDRESS_HEADER: 'X-Forwarded-For', XFF_DEPTH: '1' }
 	});
 	const page = await clientAt(browser, '192.0.2.1');
-	await page.goto(`${server.url}/setup`);
+	// Filled only once the page has hydrated: hydration resets a field typed into before it.
+	await page.goto(`${server.url}/setup`, { waitUntil: 'networkidle' });
 	await page.getByLabel('Name').fill(COORDINATOR.name);
 	await page.getByLabel('Email').fill(COORDINATOR.email);
 	await page.getByLabel('Password', { exact: true }).fill(COORDINATOR.password);

@@ -12,7 +12,7 @@ import { renderPrompt, type CheckpointManifest } from '../../domain/checkpoint-m
 import { normalizeOutput, type NormalizeSettings } from '../../domain/normalize';
 import { ConflictError, ValidationError, type Issue } from '../../errors';
 import type { Actor } from '../auth/actors';
-import * as audit from '../audit';
+import * as audit from '../audit/record';
 import type { Db } from '../db';
 import { cases, checkpoints, items, outputs, studies } from '../db/schema';
 import { importStudy } from '../studies/import';

@@ -5,7 +5,7 @@
  */
 import { and, desc, eq, inArray } from 'drizzle-orm';
 import { NotFoundError, ValidationError } from '../../errors';
-import * as audit from '../audit';
+import * as audit from '../audit/record';
 import type { Actor } from '../auth/actors';
 import type { Db } from '../db';
 import { isDeadLocalWorker } from '../process-alive';

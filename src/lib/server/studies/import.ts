@@ -9,7 +9,7 @@ import { and, eq } from 'drizzle-orm';
 import { normalizeOutput, type NormalizeSettings } from '../../domain/normalize';
 import { ConflictError, ValidationError } from '../../errors';
 import type { Actor } from '../auth/actors';
-import * as audit from '../audit';
+import * as audit from '../audit/record';
 import type { Db } from '../db';
 import { copyIn, copyRow } from '../db/copy';
 import { cases, checkpoints, items, outputs, studies } from '../db/schema';

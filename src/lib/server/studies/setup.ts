@@ -13,9 +13,10 @@ import {
 } from '../../domain/case-upload';
 import { ratingFormSchema, type RatingForm } from '../../domain/rating-form';
 import { DEFAULT_FORM, newStudySchema } from '../../domain/study-setup';
-import { ConflictError, ForbiddenError, ValidationError } from '../../errors';
+import { ConflictError, ValidationError } from '../../errors';
+import { canChangeStudy, requireThat } from '../auth/access';
 import type { Actor } from '../auth/actors';
-import * as audit from '../audit';
+import * as audit from '../audit/record';
 import type { Db } from '../db';
 import { cases, checkpoints, rounds, studies } from '../db/schema';
 import { checkUploadSize } from './files';
@@ -29,8 +30,7 @@ export interface Upload {
 }
 
 export function requireCoordinator(actor: Actor): void {
-	if (actor.type === 'rater' || (actor.type === 'user' && actor.role !== 'coordinator'))
-		throw new ForbiddenError('Only coordinators set up studies');
+	requireThat(canChangeStudy(actor), 'Only coordinators set up studies');
 }
 
 /** Field issues of a zod result, each naming its field. */
