@@ -18,6 +18,7 @@ import * as rounds from '../../src/lib/server/rounds';
 import { importStudy } from '../../src/lib/server/studies/import';
 import { loadStudy } from '../../src/lib/server/studies/loader';
 import { AWKWARD, buildAwkwardStudy } from '../support/awkward-study';
+import { optOutForTest } from '../support/preregister';
 import { TEST_DATABASES } from '../support/databases';
 import {
 	referenceAuditCsv,
@@ -78,6 +79,7 @@ describe.each(TEST_DATABASES)('COPY exports on $name', ({ create }) => {
 
 	it('demo study: long and wide equal the row-by-row writer, blinded and unblinded', async () => {
 		for (const status of ['open', 'locked', 'unblinded'] as const) {
+			if (status === 'unblinded') await optOutForTest(database.db, demo);
 			if (status !== 'open') await rounds.transition(database.db, CLI, demo, status);
 			const long = await csv(database, demo, 'long');
 			expect(long.split('\r\n').length).toBeGreaterThan(100);
