@@ -106,12 +106,12 @@ export async function save(
 			checkpoints: designOf(round).checkpoints ?? [],
 			dimensions: round.form.dimensions.map((d) => d.key)
 		});
-		const values = { status: 'draft' as const, plan, source: text, updatedAt: new Date() };
-		const [row] = await tx
-			.insert(analysisPlans)
-			.values({ roundId, ...values })
-			.onConflictDoUpdate({ target: analysisPlans.roundId, set: values })
-			.returning();
+		const row = await upsert(tx, roundId, {
+			status: 'draft',
+			plan,
+			source: text,
+			updatedAt: new Date()
+		});
 		await audit.record(tx, actor, {
 			action: 'analysis-plan.save',
 			entity: 'analysis-plan',
@@ -120,7 +120,7 @@ export async function save(
 			before: old?.plan ? { sha256: planHash(old.plan) } : null,
 			after: { status: 'draft', sha256: planHash(plan) }
 		});
-		return row!;
+		return row;
 	});
 }
 
@@ -175,18 +175,13 @@ export async function optOut(
 			throw new ConflictError(`Round "${round.name}" is unblinded already`);
 		const [old] = await tx.select().from(analysisPlans).where(eq(analysisPlans.roundId, roundId));
 		refuseIfFixed(old, round.name);
-		const values = {
-			status: 'opted-out' as const,
+		const row = await upsert(tx, roundId, {
+			status: 'opted-out',
 			plan: null,
 			source: null,
 			optOutReason: why,
 			updatedAt: new Date()
-		};
-		const [row] = await tx
-			.insert(analysisPlans)
-			.values({ roundId, ...values })
-			.onConflictDoUpdate({ target: analysisPlans.roundId, set: values })
-			.returning();
+		});
 		await audit.record(tx, actor, {
 			action: 'analysis-plan.opt-out',
 			entity: 'analysis-plan',
@@ -195,8 +190,22 @@ export async function optOut(
 			before: old?.plan ? { status: 'draft', sha256: planHash(old.plan) } : null,
 			after: { status: 'opted-out', reason: why }
 		});
-		return row!;
+		return row;
 	});
+}
+
+/** Writes the round's one plan row, whether or not it exists yet (inside the caller's transaction). */
+async function upsert(
+	tx: Db,
+	roundId: string,
+	values: Partial<typeof analysisPlans.$inferInsert>
+): Promise<StoredPlan> {
+	const [row] = await tx
+		.insert(analysisPlans)
+		.values({ roundId, ...values })
+		.onConflictDoUpdate({ target: analysisPlans.roundId, set: values })
+		.returning();
+	return row!;
 }
 
 /** Called inside the unblinding transaction: a locked plan or a recorded opt-out, or refusal. */
