@@ -627,6 +627,9 @@ export async function runGeneration(
 				})
 			)
 		);
+		// A claim taken just before the run stopped must land before the caller releases its
+		// leases, or it would stay 'running' after the release.
+		await taking;
 		await delivered;
 		opts.signal?.throwIfAborted();
 		const failed = outcomes.find((o) => o.status === 'rejected');
