@@ -597,17 +597,19 @@ export async function runGeneration(
 			request.catch(() => undefined);
 			return request;
 		};
+		// Requests claimed ahead, one per slot, shared in claim order: whichever slot finishes first
+		// takes the oldest claim, so cases start in the source's order (as a bare loop starts them)
+		// and the batches match the bare loop's, while the claims themselves (a database round trip)
+		// run during decoding instead of stalling every sequence at the next step. A request taken
+		// but never started (on abort) goes back with the caller's leases.
+		const ahead = sequences.map(() => take());
 		const worker = async (sequence: LlamaContextSequence) => {
-			// Each slot takes its next request while the current one decodes, so a finished
-			// sequence starts the next case at the next step instead of stalling every sequence
-			// on the claim (a database round trip). A request taken but never started (on abort)
-			// goes back with the caller's leases.
-			let upcoming = take();
 			try {
 				while (!stop.signal.aborted) {
-					const request = await upcoming;
+					const next = ahead.shift() ?? take();
+					ahead.push(take());
+					const request = await next;
 					if (!request) break;
-					upcoming = take();
 					const result = await generateOne(job, sequence, request);
 					// The slot goes on to its next request at once; the write keeps its order.
 					delivered = delivered.then(() => opts.onResult(result));
