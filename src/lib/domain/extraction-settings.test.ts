@@ -4,7 +4,8 @@ import {
 	compileExtractionPattern,
 	MAX_EXTRACTION_ENTRIES,
 	MAX_EXTRACTION_PATTERN_LENGTH,
-	MODALITY_KEYS
+	MODALITY_KEYS,
+	nestsQuantifiers
 } from './extraction-settings';
 import { MODALITIES, validateStudyFile } from './study-definition';
 
@@ -90,6 +91,25 @@ describe('analysis.extraction in study.yaml', () => {
 		]);
 		expect(fields({ modality: { languages: { en: { photon: { synonyms: ['*'] } } } } })).toEqual([
 			'analysis.extraction.modality.languages.en.photon.synonyms.0: must contain a letter or digit'
+		]);
+	});
+
+	it('refuses a repeated group that itself repeats (catastrophic backtracking)', () => {
+		for (const nested of ['(a+)+', '(?:\\d+\\s?)*x', '((ab)*c)+', '(x{2,})+', '(?:[a-z]+,){2,}'])
+			expect(nestsQuantifiers(nested), nested).toBe(true);
+		for (const fine of [
+			'\\b\\d{1,2}\\s?MV\\b',
+			'(?:ab)+',
+			'(?:\\d+\\s?)?Gy',
+			'(a+){2}',
+			'[(a+)]+',
+			'\\(a+\\)+',
+			'(?<![\\p{L}])Kontakt\\w*'
+		])
+			expect(nestsQuantifiers(fine), fine).toBe(false);
+		const issues = issuesOf(study({ icd10: { markers: ['(?:ICD\\s*)+'] } }));
+		expect(issues.map((i) => `${i.field}: ${i.message}`)).toEqual([
+			'analysis.extraction.icd10.markers.0: repeats a group that itself repeats, as in (a+)+, which can take exponential time on a long letter; write it without the nesting'
 		]);
 	});
 

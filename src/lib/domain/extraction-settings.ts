@@ -31,8 +31,46 @@ export function compileExtractionPattern(source: string): RegExp | string {
 		return `is not a valid regular expression (${(e as Error).message})`;
 	}
 	if (re.test('')) return 'matches the empty text; it must match at least one character';
+	if (nestsQuantifiers(source))
+		return 'repeats a group that itself repeats, as in (a+)+, which can take exponential time on a long letter; write it without the nesting';
 	re.lastIndex = 0;
 	return re;
+}
+
+/**
+ * Whether a group containing a quantifier is itself repeated without bound ("star height" above
+ * one: `(a+)+`, `(?:\\d+\\s?)*`, `(x{2,})+`), the usual shape of catastrophic backtracking.
+ * The analysis runs study patterns in the server, so such a pattern is refused. Escapes and
+ * character classes are skipped; `?` and bounded `{n}`/`{n,m}` around a group are allowed.
+ */
+export function nestsQuantifiers(source: string): boolean {
+	const inner: boolean[] = [false];
+	let i = 0;
+	const unbounded = (at: number) =>
+		source[at] === '+' || source[at] === '*' || /^\{\d+,\}/.test(source.slice(at));
+	const quantifier = (at: number) => unbounded(at) || /^\{\d+,\d+\}/.test(source.slice(at));
+	while (i < source.length) {
+		const c = source[i]!;
+		if (c === '\\') i += 2;
+		else if (c === '[') {
+			i++;
+			while (i < source.length && source[i] !== ']') i += source[i] === '\\' ? 2 : 1;
+			i++;
+		} else if (c === '(') {
+			inner.push(false);
+			i++;
+		} else if (c === ')') {
+			const had = inner.pop() ?? false;
+			i++;
+			if (had && unbounded(i)) return true;
+			if (inner.length === 0) inner.push(false);
+			inner[inner.length - 1] ||= had || quantifier(i);
+		} else {
+			if (quantifier(i)) inner[inner.length - 1] = true;
+			i++;
+		}
+	}
+	return false;
 }
 
 const patternSchema = z.string().superRefine((source, ctx) => {
