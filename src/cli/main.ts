@@ -28,6 +28,7 @@ import { importStudy } from '../lib/server/studies/import';
 import { loadStudy } from '../lib/server/studies/loader';
 import * as studies from '../lib/server/studies/queries';
 import { makeTinyModel } from '../../models/make-tiny-model';
+import { extractionCommand } from './extraction';
 import { progressLine } from './progress';
 
 const USAGE = `Usage: npm run cli -- <command> [options]
@@ -48,6 +49,10 @@ Commands:
                                        ratings of a round, streamed (checkpoint once unblinded)
   analyze <slug> --round NAME [--format md|json] [--out FILE]
                                        the study analysis of an unblinded round (as on its page)
+  extraction <study-dir|slug> [--round NAME]
+                                       per output (by blinded code, never by checkpoint) the
+                                       labels extracted against the gold ones, with hit rates:
+                                       tune analysis.extraction in study.yaml before unblinding
   round <slug> --name NAME (--create | --open | --lock | --unblind) [--checkpoint NAME ...]
         [--kind absolute|pairwise] [--design fully-crossed|balanced] [--raters-per-item K]
         [--repeat SHARE] [--seed S]
@@ -216,6 +221,13 @@ const commands: Record<string, (args: string[], values: Values) => Promise<void>
 				fs.writeFileSync(values.out, text);
 				console.log(`Wrote ${values.out}`);
 			} else process.stdout.write(text);
+		}),
+
+	extraction: ([study], values) =>
+		withDb(async ({ db }) => {
+			if (!study) throw new UsageError('extraction needs a study folder or slug');
+			const round = typeof values.round === 'string' ? values.round : null;
+			process.stdout.write(await extractionCommand(db, CLI, study, round));
 		}),
 
 	round: ([slug], values) =>

@@ -19,6 +19,7 @@ import { setUpDemo } from '../../src/lib/server/demo';
 import { stringify } from 'yaml';
 import { buildTinyModelOnce, copyDemoStudy } from '../support/fixtures';
 import { E2E_COORDINATOR, type E2eFixture } from './fixture';
+import { prepareAnalysisRound } from './coordinator/prepare-analysis';
 
 const out = path.resolve(process.argv[2] ?? 'tests/.tmp/e2e');
 const config = readConfig();
@@ -156,7 +157,8 @@ try {
 		pairwiseRater: pairwiseLinks[0]!,
 		balancedRaters: [balancedLinks[0]!, balancedLinks[1]!],
 		leakRater: `/r/${leakRater.token}`,
-		plantedLeak: cps[0]!.name
+		plantedLeak: cps[0]!.name,
+		analysisRoundId: await prepareAnalysisRound(db, demo.roundId)
 	};
 	fs.writeFileSync(path.join(out, 'fixture.json'), JSON.stringify(fixture, null, 2));
 } finally {

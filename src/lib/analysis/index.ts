@@ -37,6 +37,7 @@ export type { AgreementResult } from './agreement';
 export * from './rouge';
 export * from './porter-stemmer';
 export * from './classification';
+export * from './classification-tables';
 export * from './label-extraction';
 export * from './text-metrics';
 export * from './pairwise';

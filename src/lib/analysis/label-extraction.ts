@@ -2,8 +2,10 @@
  * Rule-based extraction of two labels from a generated letter, for comparing them with the
  * case's true diagnosis code and treatment modality (see classification.ts):
  * (a) an ICD-10 code, (b) the radiotherapy modality. The rules are data (DEFAULT_EXTRACTION_RULES)
- * so a study can replace or extend them; docs/text-metrics.md explains each choice.
+ * so a study can replace or extend them (study.yaml `analysis.extraction`, turned into rules by
+ * extractionRulesOf); docs/text-metrics.md explains each choice.
  */
+import { compileExtractionPattern, type ExtractionSettings } from '../domain/extraction-settings';
 
 export interface Icd10Rules {
 	/**
@@ -15,6 +17,8 @@ export interface Icd10Rules {
 	code: RegExp;
 	/** Text that marks a code as explicitly labelled, e.g. "ICD-10:" or "ICD-10-GM". */
 	marker: RegExp;
+	/** More markers (a study's own); each is searched on its own, like `marker`. */
+	extraMarkers?: readonly RegExp[];
 	/** How many characters may lie between the end of a marker and a code it labels. */
 	markerWindow: number;
 	/**
@@ -34,6 +38,11 @@ export interface ModalityRules {
 	 * lets the word continue ("Protonen*" → "Protonentherapie").
 	 */
 	keywords: Record<string, readonly string[]>;
+	/**
+	 * Regular expressions per modality (a study's own), each match a hit like a keyword's. Hits
+	 * of one modality that overlap count once: the earliest (then longest) is kept.
+	 */
+	patterns?: Record<string, readonly RegExp[]>;
 	/**
 	 * `count`: the modality with the most keyword hits, ties broken by `priority`.
 	 * `priority`: the first modality in `priority` with any hit.
@@ -173,7 +182,8 @@ export function extractIcd10(
 	rules: Icd10Rules = DEFAULT_EXTRACTION_RULES.icd10
 ): Icd10Match | null {
 	const markerEnds: number[] = [];
-	for (const m of text.matchAll(withGlobal(rules.marker))) markerEnds.push(m.index + m[0].length);
+	for (const marker of [rules.marker, ...(rules.extraMarkers ?? [])])
+		for (const m of text.matchAll(withGlobal(marker))) markerEnds.push(m.index + m[0].length);
 	const candidates: Icd10Match[] = [];
 	for (const m of text.matchAll(withGlobal(rules.code))) {
 		const end = m.index + m[0].length;
@@ -223,21 +233,39 @@ export interface ModalityEvidence {
 	firstIndex: Record<string, number>;
 }
 
-/** Count keyword hits per modality; overlapping keywords of one modality count once per place. */
+/**
+ * Count keyword and pattern hits per modality. Hits of one modality are counted once per place:
+ * of overlapping matches (two keywords, or a keyword and a pattern, over the same words) only the
+ * earliest, then longest, counts. Empty matches never count.
+ */
 export function modalityEvidence(
 	text: string,
 	rules: ModalityRules = DEFAULT_EXTRACTION_RULES.modality
 ): ModalityEvidence {
 	const counts: Record<string, number> = {};
 	const firstIndex: Record<string, number> = {};
-	for (const [modality, keywords] of Object.entries(rules.keywords)) {
-		counts[modality] = 0;
-		if (keywords.length === 0) continue;
-		const re = new RegExp(keywords.map(keywordPattern).join('|'), 'giu');
-		for (const m of text.matchAll(re)) {
-			counts[modality]!++;
-			if (firstIndex[modality] === undefined) firstIndex[modality] = m.index;
+	const modalities = new Set([
+		...Object.keys(rules.keywords),
+		...Object.keys(rules.patterns ?? {})
+	]);
+	for (const modality of modalities) {
+		const keywords = rules.keywords[modality] ?? [];
+		const res = [...(rules.patterns?.[modality] ?? []).map(withGlobal)];
+		if (keywords.length > 0) res.unshift(new RegExp(keywords.map(keywordPattern).join('|'), 'giu'));
+		const spans: [number, number][] = [];
+		for (const re of res)
+			for (const m of text.matchAll(re))
+				if (m[0].length > 0) spans.push([m.index, m.index + m[0].length]);
+		spans.sort((a, b) => a[0] - b[0] || b[1] - a[1]);
+		let count = 0;
+		let end = -1;
+		for (const [start, stop] of spans) {
+			if (start < end) continue;
+			if (count === 0) firstIndex[modality] = start;
+			count++;
+			end = stop;
 		}
+		counts[modality] = count;
 	}
 	return { counts, firstIndex };
 }
@@ -278,5 +306,54 @@ export function extractLabels(
 	return {
 		icd10: extractIcd10(text, rules.icd10),
 		modality: extractModality(text, rules.modality)
+	};
+}
+
+/** A regular expression that never matches: a study that drops the built-in ICD-10 marker. */
+const NEVER = /(?!)/gu;
+
+function compiled(source: string): RegExp {
+	const re = compileExtractionPattern(source);
+	// The study file was validated when it was read: a bad pattern here is a bug.
+	if (typeof re === 'string') throw new RangeError(`extraction pattern ${re}`);
+	return re;
+}
+
+/**
+ * The rules a study's `analysis.extraction` settings describe: the built-in rules when it has
+ * none; otherwise the built-in keywords and ICD-10 marker (unless `defaults: false`) plus the
+ * study's synonyms, patterns and markers, every language's together, and its strategy, priority
+ * and marker window where given.
+ */
+export function extractionRulesOf(settings?: ExtractionSettings | null): ExtractionRules {
+	const base = DEFAULT_EXTRACTION_RULES;
+	if (!settings) return base;
+	const m = settings.modality;
+	const keywords: Record<string, string[]> = {};
+	const patterns: Record<string, RegExp[]> = {};
+	for (const [modality, words] of Object.entries(base.modality.keywords)) {
+		keywords[modality] = m?.defaults === false ? [] : [...words];
+		patterns[modality] = [];
+	}
+	for (const byModality of Object.values(m?.languages ?? {}))
+		for (const [modality, words] of Object.entries(byModality)) {
+			if (!words) continue;
+			(keywords[modality] ??= []).push(...words.synonyms);
+			(patterns[modality] ??= []).push(...words.patterns.map(compiled));
+		}
+	const i = settings.icd10;
+	return {
+		icd10: {
+			...base.icd10,
+			marker: i?.defaults === false ? NEVER : base.icd10.marker,
+			extraMarkers: (i?.markers ?? []).map(compiled),
+			markerWindow: i?.markerWindow ?? base.icd10.markerWindow
+		},
+		modality: {
+			keywords,
+			patterns,
+			strategy: m?.strategy ?? base.modality.strategy,
+			priority: m?.priority ?? base.modality.priority
+		}
 	};
 }

@@ -3,11 +3,9 @@
  * extracted from the letters with confusion matrices, and correction effort.
  */
 
+import { classTables, MAX_SHOWN_CLASSES, type ClassTable } from './classification-tables';
 import { formatNumber, formatPercent, meanSd, median, table } from './report-format';
 import type { ClassificationTask, StudyAnalysis } from './study';
-
-/** Larger confusion matrices than this are left to the JSON export. */
-const MAX_CONFUSION_LABELS = 12;
 
 const TASK_TITLES: Record<ClassificationTask, string> = {
 	modality: 'Treatment modality',
@@ -61,46 +59,54 @@ export function classificationSection(a: StudyAnalysis): string {
 			`### ${TASK_TITLES[task]}`,
 			'',
 			table(
-				['Checkpoint', 'n', 'Accuracy', 'Macro F1', 'Micro F1', 'No label'],
+				['Checkpoint', 'n', 'Accuracy', 'Macro P', 'Macro R', 'Macro F1', 'Micro F1', 'No label'],
 				rows.map((c) => [
 					c.checkpoint,
 					String(c.n),
 					formatPercent(c.report?.accuracy),
+					formatNumber(c.report?.macro.precision, 3),
+					formatNumber(c.report?.macro.recall, 3),
 					formatNumber(c.report?.macro.f1, 3),
 					formatNumber(c.report?.micro.f1, 3),
 					String(c.noPrediction)
 				])
 			)
 		);
-		const labels = rows[0]!.labels;
-		if (labels.length > MAX_CONFUSION_LABELS) {
-			parts.push('', `Confusion matrices (${labels.length} classes) are in the JSON export.`);
+		if (task === 'icd10') {
+			parts.push('', 'Per-class scores of full codes are in the JSON export.');
 			continue;
 		}
-		for (const c of rows) {
-			if (!c.report) continue;
-			const r = c.report;
-			parts.push(
-				'',
-				`**${c.checkpoint}**: rows gold, columns extracted`,
-				'',
-				table(
-					['Gold ↓ extracted →', ...labels, 'other / none'],
-					labels.map((l, i) => [
-						l,
-						...r.confusion[i]!.map(String),
-						String(r.predictedOutside[i] ?? 0)
-					])
-				)
-			);
-		}
+		for (const t of classTables(a.classification, task)) parts.push('', ...perClassTable(t));
 	}
 	parts.push(
 		'',
 		'Classes are the gold labels; a letter without an extracted label counts as "none", wrong ' +
-			'and a false negative of its true class. Macro F1: unweighted mean over classes.'
+			'and a false negative of its true class. Macro: unweighted mean over classes. Per ' +
+			'checkpoint, rows are gold and columns extracted; each row adds up to its class’s n ' +
+			`(shown beside it with the class’s precision, recall and F1). With more than ` +
+			`${MAX_SHOWN_CLASSES} classes the most frequent are shown and the rest summed into one ` +
+			'row and column, whose scores are the mean over its classes.'
 	);
 	return parts.join('\n');
+}
+
+function perClassTable(t: ClassTable): string[] {
+	const columns = [...t.columns, 'n', 'Precision', 'Recall', 'F1'];
+	return [
+		`**${t.checkpoint}** (n = ${t.n}): rows gold, columns extracted`,
+		'',
+		table(
+			['Gold ↓ extracted →', ...columns],
+			t.rows.map((r) => [
+				r.label,
+				...r.counts.map(String),
+				String(r.support),
+				formatNumber(r.precision, 3),
+				formatNumber(r.recall, 3),
+				formatNumber(r.f1, 3)
+			])
+		)
+	];
 }
 
 export function correctionSection(a: StudyAnalysis): string {

@@ -134,13 +134,25 @@ describe('renderMarkdownReport', () => {
 		]) {
 			expect(report).toContain(heading);
 		}
-		expect(report).toContain('| Gold ↓ extracted → | photon | proton | other / none |');
 		const base = analysis.classification.find(
 			(c) => c.task === 'modality' && c.checkpoint === 'base'
 		)!;
+		const macro = base.report!.macro;
 		expect(report).toContain(
-			`| base | 8 | ${formatPercent(base.report!.accuracy)} | ${formatNumber(base.report!.macro.f1, 3)} |`
+			`| base | 8 | ${formatPercent(base.report!.accuracy)} | ${formatNumber(macro.precision, 3)} | ${formatNumber(macro.recall, 3)} | ${formatNumber(macro.f1, 3)} |`
 		);
+	});
+
+	it('prints per-class precision, recall and F1 beside a confusion matrix whose rows add up', () => {
+		// base: gold photon (odd cases) and proton (even); cases 0 and 1 say nothing, the rest
+		// "protons". photon: 3 extracted as proton, 1 none; never extracted right: P = R = F1 = 0.
+		// proton: 3 right, 1 none; P = 3/6, R = 3/4, F1 = 2·0.5·0.75/1.25 = 0.6.
+		const section = report.slice(report.indexOf('**base** (n = 8)'));
+		expect(section).toContain(
+			'| Gold ↓ extracted → | photon | proton | not a gold class | no label found | n | Precision | Recall | F1 |'
+		);
+		expect(section).toContain('| photon | 0 | 3 | 0 | 1 | 4 | 0.000 | 0.000 | 0.000 |');
+		expect(section).toContain('| proton | 0 | 3 | 0 | 1 | 4 | 0.500 | 0.750 | 0.600 |');
 	});
 
 	it('writes tables whose rows all have the header’s number of columns', () => {

@@ -11,6 +11,7 @@ import { parseJsonLine } from './json-line';
 import { textLines, type Line } from './lines';
 import { compileStudyPattern, MAX_STUDY_PATTERNS } from './normalize';
 import { findUnstorable } from './text-input';
+import { extractionSettingsSchema } from './extraction-settings';
 
 export const MODALITIES = ['photon', 'proton', 'electron', 'brachytherapy'] as const;
 export type Modality = (typeof MODALITIES)[number];
@@ -46,7 +47,9 @@ export const analysisSettingsSchema = z
 				tokenizer: z.enum(['rouge_score', 'unicode']).default('rouge_score')
 			})
 			.strict()
-			.default({ stemmer: false, tokenizer: 'rouge_score' })
+			.default({ stemmer: false, tokenizer: 'rouge_score' }),
+		/** The study's own label-extraction rules (domain/extraction-settings.ts). */
+		extraction: extractionSettingsSchema.optional()
 	})
 	.strict();
 export type AnalysisSettings = z.output<typeof analysisSettingsSchema>;

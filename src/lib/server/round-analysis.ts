@@ -11,6 +11,7 @@ import {
 	type DimensionAgreement,
 	type StudyAnalysis
 } from '../analysis/study';
+import { extractionRulesOf } from '../analysis/label-extraction';
 import { renderPairwiseReport } from '../analysis/pairwise-report';
 import { renderMarkdownReport } from '../analysis/report';
 import {
@@ -231,6 +232,7 @@ async function analyseAbsolute(db: Db, actor: Actor, { round, study }: Target) {
 								[h.better, h.than].every((c) => design.checkpoints!.includes(c))
 						),
 				rouge: settings?.rouge,
+				extraction: extractionRulesOf(settings?.extraction),
 				dimensions: round.form.dimensions.map((d) => ({ key: d.key, label: d.label })),
 				checkpoints: design.checkpoints ?? [...new Set(shown.map((s) => s.checkpoint))].sort(),
 				// Pairwise kappa grows with the square of the raters; a seeded subset keeps it bounded.

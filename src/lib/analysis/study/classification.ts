@@ -27,6 +27,11 @@ export interface ClassificationRow {
 	n: number;
 	/** Of these, outputs where extraction found nothing (predicted NO_LABEL). */
 	noPrediction: number;
+	/**
+	 * Per gold label (in `labels` order): outputs where extraction found nothing. The rest of the
+	 * report's `predictedOutside` are labels extracted that no gold case has.
+	 */
+	noLabel: number[];
 	/** Cases with a gold label but no output of this checkpoint (not counted in n). */
 	missingOutputs: number;
 	report: ClassificationReport | null;
@@ -115,9 +120,20 @@ export function classificationSection(
 				labels,
 				n: truth.length,
 				noPrediction: pred.filter((x) => x === NO_LABEL).length,
+				noLabel: noLabelCounts(labels, truth, pred),
 				missingOutputs,
 				report: truth.length === 0 ? null : classificationReport(truth, pred, labels)
 			};
 		});
 	});
+}
+
+function noLabelCounts(labels: string[], truth: string[], pred: string[]): number[] {
+	const index = new Map(labels.map((l, i) => [l, i]));
+	const counts = labels.map(() => 0);
+	truth.forEach((t, s) => {
+		const i = index.get(t);
+		if (pred[s] === NO_LABEL && i !== undefined) counts[i]!++;
+	});
+	return counts;
 }

@@ -651,6 +651,7 @@ group('analyzeStudy: text metrics and time', () => {
 			labels: ['photon', 'proton', 'brachytherapy'],
 			n: 3,
 			noPrediction: 1,
+			noLabel: [0, 0, 1],
 			missingOutputs: 0
 		});
 		expect(base.report).toEqual(
