@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { readFileSync } from 'node:fs';
 import { ratingFormSchema } from './rating-form';
+import { categories, scaleOf } from './scales';
 import { DEFAULT_FORM } from './study-setup';
 import { validateStudyFile } from './study-definition';
 import { ValidationError } from '../errors';
@@ -49,6 +50,8 @@ describe('ratingFormSchema scales', () => {
 			['harm-likelihood', ['Low', 'Medium', 'High']],
 			['yes-no', ['Absent', 'Present']]
 		]);
+		// Every stored dimension has one anchor per score, so the range follows from the anchors.
+		for (const d of parsed.dimensions) expect(d.anchors).toHaveLength(categories(scaleOf(d.scale)));
 		// Parsing the stored form again gives the same form (a form saved and edited again).
 		expect(ratingFormSchema.parse(parsed)).toEqual(parsed);
 	});
