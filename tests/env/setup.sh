@@ -19,6 +19,7 @@ apt_install() {
 # still fails afterwards stops the set-up with the package's name. Nothing is ever skipped.
 #   chromium               Playwright's browser (Playwright cannot download its own here)
 #   r-base-core, jsonlite  R's read.csv and jsonlite load the exports and the audit CSV
+#   r-cran-psych           cohen.kappa, the reference of the scale fixtures (make-scales-reference)
 #   python3-pandas         pandas' read_csv loads the same files
 #   libreoffice-calc-nogui opens the spreadsheet-safe exports headless, as Excel would
 #   postgresql-15          the second test database; initdb and pg_ctl give the fault tests a
@@ -27,6 +28,7 @@ apt_install() {
 REQUIRED="chromium|/usr/bin/chromium --version
 r-base-core|/usr/bin/Rscript -e 1
 r-cran-jsonlite|/usr/bin/Rscript -e 'library(jsonlite)'
+r-cran-psych|/usr/bin/Rscript -e 'library(psych)'
 python3-pandas|/usr/bin/python3 -c 'import pandas'
 libreoffice-calc-nogui|soffice --version
 postgresql-15|/usr/lib/postgresql/15/bin/initdb --version && /usr/lib/postgresql/15/bin/pg_ctl --version

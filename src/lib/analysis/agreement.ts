@@ -53,7 +53,8 @@ export function exactAgreement(ratings: readonly (readonly (number | null)[])[])
 }
 
 /**
- * Pairwise within-one agreement (|a − b| ≤ 1, "adjacent agreement" on a 1–4 scale):
+ * Pairwise within-one agreement (|a − b| ≤ 1, "adjacent agreement"; on a yes/no or other
+ * 2-category scale every pair agrees within one, so report exact agreement there):
  * agreementWithin(ratings, 1).
  */
 export function withinOneAgreement(

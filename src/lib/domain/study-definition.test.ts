@@ -61,7 +61,7 @@ describe('validateStudyFile', () => {
 			expect.objectContaining({
 				field: 'form.dimensions.0.anchors',
 				line: 9,
-				message: 'needs exactly 4 anchors (1 to 4)'
+				message: 'needs exactly 4 anchors (1 to 4); for a 3-point scale write "scale: 3"'
 			})
 		);
 		expect(issues).toContainEqual(

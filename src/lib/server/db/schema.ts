@@ -301,7 +301,9 @@ export const ratings = pgTable(
 	},
 	(t) => [
 		unique().on(t.assignmentId, t.dimension),
-		check('ratings_score_check', sql`${t.score} between 1 and 4`)
+		// The widest range of any scale (domain/scales.ts: yes/no is 0–1, points go up to 7); the
+		// save path checks each score against its dimension's own scale.
+		check('ratings_score_check', sql`${t.score} between 0 and 7`)
 	]
 );
 
