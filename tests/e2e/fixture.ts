@@ -28,6 +28,8 @@ export interface E2eFixture {
 	/** 'Leak round': its rater's overall comment on the first letter names `plantedLeak`. */
 	leakRater: string;
 	plantedLeak: string;
+	/** 'Plan round' (locked, scored by two raters, no analysis plan): plan.spec.ts. */
+	planRoundId: string;
 }
 
 export const E2E_COORDINATOR = { email: 'e2e@blindeval.test', password: 'e2e-coordinator-pw' };
