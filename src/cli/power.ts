@@ -78,21 +78,22 @@ export function formatPowerReport(r: PowerReport): string {
 			`${String(p.cases).padStart(5)}  ${pct(p.power).padStart(6)}  ${p.se.toFixed(3)}   ${p.lettersPerRater}`
 		);
 	const who = d.type === 'fully-crossed' ? 'Raters' : 'Raters per letter';
+	const cell = (text: string) => text.padEnd(24);
 	lines.push(
 		'',
-		`${who}  ${r.required[0]?.results.map((t) => `Cases for ${pct(t.target)}`).join('  ')}`
+		`${who}  ${(r.required[0]?.results ?? []).map((t) => cell(`Cases for ${pct(t.target)}`)).join('')}`.trimEnd()
 	);
 	for (const row of r.required)
 		lines.push(
-			`${String(row.raters).padStart(who.length)}  ` +
-				row.results
-					.map((t) =>
-						(t.cases === null
-							? `> max (${pct(t.power)})`
+			`${String(row.raters).padStart(who.length)}  ${row.results
+				.map((t) =>
+					cell(
+						t.cases === null
+							? `not within the largest number (${pct(t.power)})`
 							: `${t.cases} (${pct(t.power)} ± ${t.se.toFixed(3)})`
-						).padEnd(`Cases for ${pct(t.target)}`.length)
 					)
-					.join('  ')
+				)
+				.join('')}`.trimEnd()
 		);
 	return lines.join('\n');
 }
