@@ -8,7 +8,8 @@ import { finish, ordinalSampler, powerCurve } from '../../src/lib/analysis/power
 import * as analysisPlans from '../../src/lib/server/analysis-plans';
 import { longRows } from '../../src/lib/server/exports';
 import { CLI } from '../../src/lib/server/auth/actors';
-import type { PowerReport } from '../../src/lib/server/power-planner';
+import { planPower, type PowerReport } from '../../src/lib/server/power-planner';
+import { ConflictError } from '../../src/lib/errors';
 import * as rating from '../../src/lib/server/rating';
 import * as rounds from '../../src/lib/server/rounds';
 import { importStudy } from '../../src/lib/server/studies/import';
@@ -105,6 +106,29 @@ describe.each(TEST_DATABASES)('power command on $name', ({ createShared }) => {
 		expect(text.code, text.stderr).toBe(0);
 		expect(text.stdout).toMatch(/Cases\s+Power\s+MC SE/);
 		expect(text.stdout).toMatch(/^\s+20\s+\d+\.\d%\s+0\.\d{3}\s+40$/m);
+	});
+
+	it('runs one simulation at a time in a process and refuses a second meanwhile', async () => {
+		const d = await shared.open();
+		try {
+			// The search alone runs for many steps (each yields), far longer than the queries
+			// the second request makes before it reaches the check.
+			const input = { reps: '1000', cases: '20,40', raterOptions: '1' };
+			const both = await Promise.allSettled([
+				planPower(d.db, CLI, 'demo', input),
+				planPower(d.db, CLI, 'demo', input)
+			]);
+			const done = both.filter((r) => r.status === 'fulfilled');
+			const refused = both.filter((r) => r.status === 'rejected');
+			expect(done).toHaveLength(1);
+			expect(refused).toHaveLength(1);
+			expect((refused[0] as PromiseRejectedResult).reason).toBeInstanceOf(ConflictError);
+			// Once it is done, the next one runs, and gives the same numbers.
+			const again = await planPower(d.db, CLI, 'demo', input);
+			expect(again.curve).toEqual((done[0] as PromiseFulfilledResult<PowerReport>).value.curve);
+		} finally {
+			await d.close();
+		}
 	});
 
 	it('names the field of a bad input and refuses work beyond its budget', async () => {

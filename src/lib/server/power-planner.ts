@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { SCORES } from '../domain/rating-form';
-import { ValidationError, type Issue } from '../errors';
+import { ConflictError, ValidationError, type Issue } from '../errors';
 import {
 	BudgetExceeded,
 	expectedScore,
@@ -36,6 +36,14 @@ import * as studies from './studies/queries';
 export const WORK_BUDGET = 12_000_000;
 export const MAX_REPS = 5000;
 export const MAX_CASES = 1000;
+
+/**
+ * Simulations running in this process. One at a time: each is bounded by WORK_BUDGET, and a
+ * second request is refused at once rather than queued behind it, so a few clicks cannot fill
+ * the cores that raters' saves need.
+ */
+let running = 0;
+const MAX_RUNNING = 1;
 
 const list = (item: z.ZodNumber, max: number) =>
 	z.preprocess(
@@ -285,6 +293,9 @@ export async function planPower(
 	};
 	const sampler = samplerFor(design);
 	const budget = { left: WORK_BUDGET, perCase: 1 + ratersPerLetter(design) };
+	if (running >= MAX_RUNNING)
+		throw new ConflictError('Another power simulation is running: try again in a moment');
+	running++;
 	try {
 		const curve = await drive(powerCurve(sampler, cases, test, reps, seed, budget));
 		const required: PowerReport['required'] = [];
@@ -331,6 +342,8 @@ export async function planPower(
 	} catch (e) {
 		if (e instanceof BudgetExceeded) fail('reps', e.message);
 		throw e;
+	} finally {
+		running--;
 	}
 }
 
