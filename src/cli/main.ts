@@ -30,6 +30,7 @@ import * as studies from '../lib/server/studies/queries';
 import { makeTinyModel } from '../../models/make-tiny-model';
 import { extractionCommand } from './extraction';
 import { progressLine } from './progress';
+import { POWER_OPTIONS, POWER_USAGE, powerCommand } from './power';
 
 const USAGE = `Usage: npm run cli -- <command> [options]
 
@@ -64,6 +65,7 @@ Commands:
                                        (SHA-256 audited; unblinding needs a locked plan or the
                                        opt-out), show it, or export the locked canonical JSON
                                        with FILE.sha256 beside it for an OSF-style registration
+${POWER_USAGE}
   add-rater <slug> --round NAME --name NAME [--email E]
                                        add a rater to a round and print their link
   create-coordinator --email E --name N --password P [--role coordinator|statistician]
@@ -294,6 +296,12 @@ const commands: Record<string, (args: string[], values: Values) => Promise<void>
 				);
 		}),
 
+	power: ([slug], values) =>
+		withDb(async ({ db }) => {
+			if (!slug) throw new UsageError('power needs a study slug');
+			console.log(await powerCommand(db, slug, values));
+		}),
+
 	'add-rater': ([slug], values) =>
 		withDb(async (d) => {
 			if (!slug) throw new UsageError('add-rater needs a study slug');
@@ -412,7 +420,8 @@ function parseOptions(argv: string[]) {
 			'opt-out': { type: 'string' },
 			show: { type: 'boolean' },
 			export: { type: 'string' },
-			help: { type: 'boolean', short: 'h' }
+			help: { type: 'boolean', short: 'h' },
+			...POWER_OPTIONS
 		}
 	});
 }

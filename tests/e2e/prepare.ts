@@ -124,6 +124,17 @@ try {
 		{ kind: 'absolute', type: 'balanced', ratersPerItem: 1, repeatShare: 0 },
 		['Dr One', 'Dr Two']
 	);
+	// plan.spec.ts: a locked round, every letter scored by two raters, without a plan yet.
+	const planRound = await raterRound('Plan round');
+	for (const name of ['Dr Plan A', 'Dr Plan B']) {
+		const link = await rounds.addRater(db, CLI, planRound.id, { name });
+		const rater = (await rating.raterFromToken(db, link.token))!;
+		const slots = (await rating.currentRound(db, rater))!.slots;
+		for (const [i, slot] of slots.entries())
+			for (const [d, dimension] of ['diagnosis', 'clinical_benefit'].entries())
+				await rating.saveScore(db, rater, slot.code, dimension, ((i + d + name.length) % 4) + 1);
+	}
+	await rounds.transition(db, CLI, planRound.id, 'locked');
 	// The blinding audit must find a leak planted here: a checkpoint name in what the rater sees.
 	const leakRound = await raterRound('Leak round');
 	const leakRater = await rounds.addRater(db, CLI, leakRound.id, { name: 'Dr Leak' });
@@ -158,7 +169,8 @@ try {
 		balancedRaters: [balancedLinks[0]!, balancedLinks[1]!],
 		leakRater: `/r/${leakRater.token}`,
 		plantedLeak: cps[0]!.name,
-		analysisRoundId: await prepareAnalysisRound(db, demo.roundId)
+		analysisRoundId: await prepareAnalysisRound(db, demo.roundId),
+		planRoundId: planRound.id
 	};
 	fs.writeFileSync(path.join(out, 'fixture.json'), JSON.stringify(fixture, null, 2));
 } finally {

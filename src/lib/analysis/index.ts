@@ -41,6 +41,8 @@ export * from './classification-tables';
 export * from './label-extraction';
 export * from './text-metrics';
 export * from './pairwise';
+export * from './power';
+export * from './power-pilot';
 export { analyzeStudy, checkpointFreeSummary, jointBootstrap, NO_LABEL } from './study';
 export type {
 	AnalysisConfig,

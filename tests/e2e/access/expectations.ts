@@ -90,6 +90,8 @@ export const EXPECTATIONS: Record<string, Row | Variants> = {
 	'GET /(coordinator)/studies/[slug]/form': staffPage(403, 200),
 	'POST /(coordinator)/studies/[slug]/form ?/default': staffCall(403, 400),
 	'GET /(coordinator)/studies/[slug]/export': staffPage(403, 200),
+	// the power planner: coordinators (a GET without `run` only shows the form)
+	'GET /(coordinator)/studies/[slug]/power': staffPage(403, 200),
 
 	// rounds: transitions of the unblinded round are refused (409) even to coordinators
 	'GET /(coordinator)/rounds/[id]': staffPage(200, 200),

@@ -29,10 +29,24 @@ export class CoordinatorPages {
 		await expect(this.page.getByTestId('plan-text')).toContainText('No pre-registered plan');
 	}
 
-	async unblind() {
+	/** Asks to unblind; the caller checks whether it went through. */
+	async tryUnblind() {
 		await this.page.getByRole('checkbox').check();
 		await this.page.getByRole('button', { name: 'Unblind' }).click();
+	}
+
+	async unblind() {
+		await this.tryUnblind();
 		await expect(this.page.getByTestId('round-status')).toHaveText('unblinded');
+	}
+
+	/** Saves the plan as a draft, locks it, and returns the SHA-256 the page then shows. */
+	async lockPlan(yaml: string): Promise<string> {
+		await this.page.getByLabel('Plan (YAML)').fill(yaml);
+		await this.page.getByRole('button', { name: 'Save draft plan' }).click();
+		await this.page.getByRole('button', { name: 'Lock plan' }).click();
+		const link = this.page.getByRole('link', { name: /Download the locked plan/ });
+		return (await link.locator('code').textContent())!.trim();
 	}
 
 	/** Adds a rater and returns the link shown once. */
