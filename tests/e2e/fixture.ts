@@ -28,13 +28,10 @@ export interface E2eFixture {
 	/** 'Leak round': its rater's overall comment on the first letter names `plantedLeak`. */
 	leakRater: string;
 	plantedLeak: string;
-<<<<<<< HEAD
 	/** 'Analysis round' of the demo study: unblinded, every letter scored by two raters. */
 	analysisRoundId: string;
-=======
 	/** 'Plan round' (locked, scored by two raters, no analysis plan): plan.spec.ts. */
 	planRoundId: string;
->>>>>>> s2/power
 }
 
 export const E2E_COORDINATOR = { email: 'e2e@blindeval.test', password: 'e2e-coordinator-pw' };
