@@ -9,6 +9,7 @@ import { ValidationError, type Issue } from '../errors';
 import { ratingFormSchema } from './rating-form';
 import { parseJsonLine } from './json-line';
 import { textLines, type Line } from './lines';
+import { acceptabilitySchema, unknownDimensions } from './acceptability';
 import { compileStudyPattern, MAX_STUDY_PATTERNS } from './normalize';
 import { findUnstorable } from './text-input';
 
@@ -46,7 +47,9 @@ export const analysisSettingsSchema = z
 				tokenizer: z.enum(['rouge_score', 'unicode']).default('rouge_score')
 			})
 			.strict()
-			.default({ stemmer: false, tokenizer: 'rouge_score' })
+			.default({ stemmer: false, tokenizer: 'rouge_score' }),
+		/** What makes a letter acceptable (domain/acceptability.ts); no acceptability table without it. */
+		acceptability: acceptabilitySchema.optional()
 	})
 	.strict();
 export type AnalysisSettings = z.output<typeof analysisSettingsSchema>;
@@ -93,6 +96,14 @@ export const studyFileSchema = z
 						message: `unknown checkpoint "${h[key]}"`
 					});
 		});
+		const rule = s.analysis?.acceptability?.rule;
+		const keys = s.form.dimensions.map((d) => d.key);
+		for (const key of rule ? unknownDimensions(rule, keys) : [])
+			ctx.addIssue({
+				code: 'custom',
+				path: ['analysis', 'acceptability', 'rule'],
+				message: `the form has no dimension "${key}" (it has ${keys.join(', ')})`
+			});
 	});
 export type StudyFile = z.output<typeof studyFileSchema>;
 export type CheckpointRef = StudyFile['checkpoints'][number];
