@@ -231,6 +231,7 @@ async function analyseAbsolute(db: Db, actor: Actor, { round, study }: Target) {
 								[h.better, h.than].every((c) => design.checkpoints!.includes(c))
 						),
 				rouge: settings?.rouge,
+				acceptability: settings?.acceptability,
 				dimensions: round.form.dimensions.map((d) => ({ key: d.key, label: d.label })),
 				checkpoints: design.checkpoints ?? [...new Set(shown.map((s) => s.checkpoint))].sort(),
 				// Pairwise kappa grows with the square of the raters; a seeded subset keeps it bounded.
