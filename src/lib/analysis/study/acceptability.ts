@@ -103,13 +103,16 @@ export function acceptabilitySection(
 	// Per (k, c) at k·C + c: raters' acceptable and total judgements.
 	const yes = new Int32Array(K * C);
 	const judged = new Int32Array(K * C);
+	// One lookup for every (item, rater): `at` is the cell i·R + r being judged.
+	let at = 0;
+	const scoreOf = (d: string) => {
+		const s = p.scores[dimIndex.get(d)!]![at]!;
+		return s < 0 ? undefined : p.scale[s]!;
+	};
 	for (let i = 0; i < p.items.length; i++) {
 		const cell = p.itemCheckpoint[i]! * C + p.itemCase[i]!;
 		for (let r = 0; r < R; r++) {
-			const scoreOf = (d: string) => {
-				const s = p.scores[dimIndex.get(d)!]![i * R + r]!;
-				return s < 0 ? undefined : p.scale[s]!;
-			};
+			at = i * R + r;
 			const verdict = ratingAcceptable(conditions, p.dimensions, scoreOf);
 			if (verdict === null) continue;
 			judged[cell]!++;
