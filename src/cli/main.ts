@@ -18,6 +18,7 @@ import { readConfig } from '../lib/server/config';
 import { openDatabase, type Database } from '../lib/server/db';
 import { setUpDemo } from '../lib/server/demo';
 import * as exportsService from '../lib/server/exports';
+import { roundAcceptabilityCsv, roundMetricsCsv } from '../lib/server/metric-exports';
 import { generateStudy } from '../lib/server/generation/job';
 import * as rounds from '../lib/server/rounds';
 import * as analysisPlans from '../lib/server/analysis-plans';
@@ -46,8 +47,10 @@ Commands:
                                        stop and restart, and to run on several machines at once
                                        against one PostgreSQL (outputs are leased)
   status <slug>                        cases, outputs per checkpoint, rounds and rater progress
-  export <slug> --round NAME [--format long|wide|json|codebook|long-excel|wide-excel] [--out FILE]
-                                       ratings of a round, streamed (checkpoint once unblinded)
+  export <slug> --round NAME [--format long|wide|json|codebook|long-excel|wide-excel|metrics|acceptability] [--out FILE]
+                                       ratings of a round, streamed (checkpoint once unblinded);
+                                       metrics: per-case ROUGE and label correctness (long CSV),
+                                       acceptability: the acceptable-letter table (unblinded only)
   analyze <slug> --round NAME [--format md|json] [--out FILE]
                                        the study analysis of an unblinded round (as on its page)
   extraction <study-dir|slug> [--round NAME]
@@ -195,14 +198,25 @@ const commands: Record<string, (args: string[], values: Values) => Promise<void>
 			const { round } = await roundByName(d, slug, need(values, 'round'));
 			const format = (values.format ?? 'long') as string;
 			const formats = ['long', 'wide', 'json', 'codebook', 'long-excel', 'wide-excel'];
-			if (!formats.includes(format))
-				throw new UsageError(`--format is one of ${formats.join(', ')}`);
-			const out = await exportsService.exportStream(
-				d.db,
-				CLI,
-				round.id,
-				format as exportsService.ExportFormat
-			);
+			const analysed = ['metrics', 'acceptability'];
+			if (!formats.includes(format) && !analysed.includes(format))
+				throw new UsageError(`--format is one of ${[...formats, ...analysed].join(', ')}`);
+			const out = analysed.includes(format)
+				? {
+						chunks: [
+							await (format === 'metrics' ? roundMetricsCsv : roundAcceptabilityCsv)(
+								d.db,
+								CLI,
+								round.id
+							)
+						]
+					}
+				: await exportsService.exportStream(
+						d.db,
+						CLI,
+						round.id,
+						format as exportsService.ExportFormat
+					);
 			const target =
 				typeof values.out === 'string' ? fs.createWriteStream(values.out) : process.stdout;
 			await pipeline(Readable.from(out.chunks), target);

@@ -205,9 +205,15 @@ const RATING_SECTIONS: StudySection[] = [
 	'paired',
 	'friedman',
 	'agreement',
-	'timePerItem'
+	'timePerItem',
+	'acceptability'
 ];
-const TEXT_SECTIONS: StudySection[] = ['rouge', 'classification', 'correctionEffort'];
+const TEXT_SECTIONS: StudySection[] = [
+	'rouge',
+	'classification',
+	'correctionEffort',
+	'metricTests'
+];
 
 const loadBefore = loadavg()[0]!;
 const buildStart = performance.now();
@@ -219,7 +225,8 @@ const config: AnalysisConfig = {
 	seed: 'bench',
 	dimensions: DIMENSIONS.map((key) => ({ key, label: key })),
 	checkpoints: CHECKPOINTS,
-	hypotheses: [{ better: 'ft', than: 'base' }]
+	hypotheses: [{ better: 'ft', than: 'base' }],
+	acceptability: { rule: 'overall >= 3', raters: 'majority' }
 };
 
 const baseline: number[] = [];

@@ -112,3 +112,41 @@ export type {
 	PairwiseOutcomeData,
 	RougeDataset
 } from './chart-series';
+// Issue 14: paired tests on automatic metrics, per-case metrics, acceptability.
+export {
+	binomialUpperHalf,
+	exactMcNemar,
+	mcnemarChiSquare,
+	pairedCounts,
+	pairedDifferenceCi
+} from './mcnemar';
+export type { PairedCounts, PairedDifference } from './mcnemar';
+export { compareMetrics, LABEL_METRICS, ROUGE_METRICS } from './metric-tests';
+export type {
+	CaseMetricValues,
+	LabelMetric,
+	LabelTest,
+	MetricComparison,
+	RougeMetric,
+	RougeTest
+} from './metric-tests';
+export {
+	LABEL_TASKS,
+	METRIC_CSV_COLUMNS,
+	metricCsvRows,
+	metricValues,
+	perCaseMetrics
+} from './per-case-metrics';
+export type {
+	LabelOutcome,
+	MetricCsvRow,
+	PerCaseMetrics,
+	PerCaseOptions
+} from './per-case-metrics';
+export type {
+	AcceptabilityComparison,
+	AcceptabilityResult,
+	AcceptabilityRow
+} from './study/acceptability';
+export { acceptabilitySeries } from './acceptability-chart';
+export type { AcceptabilityChartData } from './acceptability-chart';

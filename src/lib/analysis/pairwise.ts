@@ -47,7 +47,7 @@ export function wilsonInterval(
 }
 
 /** BigInt → double for values that may exceed 2^1024, then scaled by 2^exponent. */
-function bigTimesPow2(value: bigint, exponent: number): number {
+export function bigTimesPow2(value: bigint, exponent: number): number {
 	const bits = value.toString(2).length;
 	const shift = Math.max(0, bits - 64);
 	return Number(value >> BigInt(shift)) * 2 ** (exponent + shift);

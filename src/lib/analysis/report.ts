@@ -17,6 +17,7 @@ import {
 	table
 } from './report-format';
 import { classificationSection, correctionSection, rougeSection } from './report-text';
+import { acceptabilitySection, metricTestsSection } from './report-metrics';
 import type { IccRow, StudyAnalysis } from './study';
 
 export { formatNumber, formatP, formatPercent } from './report-format';
@@ -321,10 +322,12 @@ export function renderMarkdownReport(analysis: StudyAnalysis, meta: ReportMeta):
 			overviewSection(analysis, meta),
 			ratingsSection(analysis),
 			pairedSection(analysis),
+			acceptabilitySection(analysis),
 			friedmanSection(analysis),
 			agreementSection(analysis),
 			rougeSection(analysis),
 			classificationSection(analysis),
+			metricTestsSection(analysis),
 			correctionSection(analysis),
 			timeSection(analysis)
 		]

@@ -9,6 +9,7 @@ import { ValidationError, type Issue } from '../errors';
 import { ratingFormSchema } from './rating-form';
 import { parseJsonLine } from './json-line';
 import { textLines, type Line } from './lines';
+import { acceptabilitySchema, unknownDimensions } from './acceptability';
 import { compileStudyPattern, MAX_STUDY_PATTERNS } from './normalize';
 import { findUnstorable } from './text-input';
 import { extractionSettingsSchema } from './extraction-settings';
@@ -49,7 +50,9 @@ export const analysisSettingsSchema = z
 			.strict()
 			.default({ stemmer: false, tokenizer: 'rouge_score' }),
 		/** The study's own label-extraction rules (domain/extraction-settings.ts). */
-		extraction: extractionSettingsSchema.optional()
+		extraction: extractionSettingsSchema.optional(),
+		/** What makes a letter acceptable (domain/acceptability.ts); no acceptability table without it. */
+		acceptability: acceptabilitySchema.optional()
 	})
 	.strict();
 export type AnalysisSettings = z.output<typeof analysisSettingsSchema>;
@@ -96,6 +99,14 @@ export const studyFileSchema = z
 						message: `unknown checkpoint "${h[key]}"`
 					});
 		});
+		const rule = s.analysis?.acceptability?.rule;
+		const keys = s.form.dimensions.map((d) => d.key);
+		for (const key of rule ? unknownDimensions(rule, keys) : [])
+			ctx.addIssue({
+				code: 'custom',
+				path: ['analysis', 'acceptability', 'rule'],
+				message: `the form has no dimension "${key}" (it has ${keys.join(', ')})`
+			});
 	});
 export type StudyFile = z.output<typeof studyFileSchema>;
 export type CheckpointRef = StudyFile['checkpoints'][number];

@@ -233,6 +233,7 @@ async function analyseAbsolute(db: Db, actor: Actor, { round, study }: Target) {
 						),
 				rouge: settings?.rouge,
 				extraction: extractionRulesOf(settings?.extraction),
+				acceptability: settings?.acceptability,
 				dimensions: round.form.dimensions.map((d) => ({ key: d.key, label: d.label })),
 				checkpoints: design.checkpoints ?? [...new Set(shown.map((s) => s.checkpoint))].sort(),
 				// Pairwise kappa grows with the square of the raters; a seeded subset keeps it bounded.

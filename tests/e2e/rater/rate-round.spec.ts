@@ -97,6 +97,14 @@ test('a rater scores a whole round; the export holds exactly those scores', asyn
 	// Pre-registered: the fine-tune scores higher, so instruct vs fine-tune is tested 'less'.
 	await expect(coordinator.getByTestId('paired')).toContainText('less');
 	await expect(coordinator.getByTestId('agreement')).toBeVisible();
+	// Issue 14: paired tests on automatic metrics, and acceptable letters beside their chart.
+	await expect(coordinator.getByTestId('metric-tests')).toContainText('Modality correct');
+	await expect(coordinator.getByTestId('acceptability')).toContainText('clinical_benefit >= 3');
+	const acceptabilityWidth = await coordinator
+		.getByTestId('acceptability')
+		.locator('canvas')
+		.evaluate((c) => (c as HTMLCanvasElement).width);
+	expect(acceptabilityWidth).toBeGreaterThan(100);
 	const width = await coordinator
 		.locator('canvas')
 		.first()

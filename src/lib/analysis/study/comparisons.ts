@@ -85,7 +85,12 @@ export function caseScores(
 	});
 }
 
-function alternativeFor(hypotheses: readonly Hypothesis[], a: string, b: string): Alternative {
+/** The alternative for x = a, y = b that the hypotheses state; two-sided when none names the pair. */
+export function alternativeFor(
+	hypotheses: readonly Hypothesis[],
+	a: string,
+	b: string
+): Alternative {
 	const forward = hypotheses.some((h) => h.better === a && h.than === b);
 	const backward = hypotheses.some((h) => h.better === b && h.than === a);
 	if (forward && backward) throw new RangeError(`hypotheses contradict each other on ${a}/${b}`);

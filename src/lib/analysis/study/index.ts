@@ -34,6 +34,7 @@ import type { RougeTokenizer } from '../rouge';
 import { agreementSection, type DimensionAgreement } from './agreement';
 import { classificationSection, type ClassificationRow } from './classification';
 import {
+	alternativeFor,
 	caseScores,
 	friedmanSection,
 	pairedSection,
@@ -54,6 +55,10 @@ import {
 	type RougeRow
 } from './text';
 import { timeSection, type TimeRow } from './time';
+import type { AcceptabilitySettings } from '../../domain/acceptability';
+import { compareMetrics, type MetricComparison } from '../metric-tests';
+import { metricValues, perCaseMetrics } from '../per-case-metrics';
+import { acceptabilitySection, type AcceptabilityResult } from './acceptability';
 
 export { jointBootstrap } from './summary';
 export type { Interval, MeanSd, Summary } from './summary';
@@ -79,6 +84,12 @@ export type { CaseRow, CorrectionRow, OutputRow, RougeRow } from './text';
 export { NO_LABEL } from './classification';
 export type { ClassificationRow, ClassificationTask } from './classification';
 export type { TimeRow } from './time';
+export type {
+	AcceptabilityComparison,
+	AcceptabilityResult,
+	AcceptabilityRow
+} from './acceptability';
+export type { LabelTest, MetricComparison, RougeTest } from '../metric-tests';
 
 export interface AnalysisConfig {
 	/** Bootstrap seed. */
@@ -106,6 +117,8 @@ export interface AnalysisConfig {
 	 * the shared items.
 	 */
 	maxKappaPairs?: number;
+	/** What makes a letter acceptable; no acceptability section without it. */
+	acceptability?: AcceptabilitySettings;
 }
 
 export type StudySection =
@@ -117,7 +130,9 @@ export type StudySection =
 	| 'rouge'
 	| 'classification'
 	| 'correctionEffort'
-	| 'timePerItem';
+	| 'timePerItem'
+	| 'metricTests'
+	| 'acceptability';
 
 /** Optional instrumentation; the caller supplies the clock so this module stays pure. */
 export interface AnalysisHooks {
@@ -155,6 +170,10 @@ export interface StudyAnalysis {
 	classification: ClassificationRow[];
 	correctionEffort: CorrectionRow[];
 	timePerItem: TimeRow[];
+	/** Paired tests on automatic metrics per pair of checkpoints (metric-tests.ts). */
+	metricTests: MetricComparison[];
+	/** Share of acceptable letters; null when the study defines no acceptability rule. */
+	acceptability: AcceptabilityResult | null;
 }
 
 const DEFAULT_SCALE = [1, 2, 3, 4];
@@ -244,6 +263,32 @@ export function analyzeStudy(
 	lap('correctionEffort');
 	const timePerItem = timeSection(p);
 	lap('timePerItem');
+	const values = metricValues(
+		perCaseMetrics(outputs, cases, config.checkpoints, {
+			rouge: config.rouge,
+			extraction: config.extraction
+		})
+	);
+	const metricTests = config.checkpoints.flatMap((a, ka) =>
+		config.checkpoints.flatMap((b, kb) =>
+			kb <= ka
+				? []
+				: [
+						compareMetrics(
+							a,
+							b,
+							values.get(a) ?? new Map(),
+							values.get(b) ?? new Map(),
+							alternativeFor(hypotheses, a, b)
+						)
+					]
+		)
+	);
+	lap('metricTests');
+	const acceptability = config.acceptability
+		? acceptabilitySection(p, config.acceptability, { seed: config.seed, replicates, hypotheses })
+		: null;
+	lap('acceptability');
 
 	return {
 		overview: {
@@ -269,7 +314,9 @@ export function analyzeStudy(
 		rouge,
 		classification,
 		correctionEffort,
-		timePerItem
+		timePerItem,
+		metricTests,
+		acceptability
 	};
 }
 

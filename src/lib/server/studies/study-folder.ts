@@ -13,6 +13,7 @@ import { ValidationError } from '../../errors';
 import { readConfig } from '../config';
 import type { Db } from '../db';
 import { cases, checkpoints, outputs } from '../db/schema';
+import { studyMetricsCsv } from '../metric-exports';
 import { studyDir } from './checkpoints';
 import * as queries from './queries';
 import { tarArchive } from './tar';
@@ -138,8 +139,18 @@ export async function writeStudyFolder(db: Db, slug: string, dir: string): Promi
 		throw new ValidationError([
 			{ file: path.join(dir, 'study.yaml'), message: 'exists already; export into a new folder' }
 		]);
-	writeFiles(dir, files);
-	return files;
+	const all = [...files, await metricsFile(db, slug)];
+	writeFiles(dir, all);
+	return all;
+}
+
+/**
+ * metrics.csv: ROUGE and label correctness of every finished letter (issue 14). Part of the
+ * exported folder and archive, not of the folder generation reads, which stays what imports.
+ */
+async function metricsFile(db: Db, slug: string): Promise<StudyFile> {
+	const study = await queries.bySlug(db, slug);
+	return { path: 'metrics.csv', text: await studyMetricsCsv(db, study.id) };
 }
 
 function writeFiles(dir: string, files: StudyFile[]): void {
@@ -152,7 +163,7 @@ function writeFiles(dir: string, files: StudyFile[]): void {
 /** The folder as <slug>/… in a tar archive, to unpack inside studies/. */
 export async function studyArchive(db: Db, slug: string): Promise<Uint8Array<ArrayBuffer>> {
 	const encoder = new TextEncoder();
-	const files = await studyFiles(db, slug);
+	const files = [...(await studyFiles(db, slug)), await metricsFile(db, slug)];
 	return tarArchive(
 		files.map((f) => ({ path: `${slug}/${f.path}`, content: encoder.encode(f.text) }))
 	);

@@ -3,6 +3,7 @@ import { anyRoundAnalysis, roundReport } from '$lib/server/round-analysis';
 import { db } from '$lib/server/app-db';
 import { exportStream, type ExportFormat } from '$lib/server/exports';
 import { asHttpError, streamResponse } from '$lib/server/http';
+import { roundAcceptabilityCsv, roundMetricsCsv } from '$lib/server/metric-exports';
 import type { RequestHandler } from './$types';
 
 const FILES: Record<string, ExportFormat> = {
@@ -19,8 +20,18 @@ const FILES: Record<string, ExportFormat> = {
 export const GET: RequestHandler = async ({ params, locals }) => {
 	const format = FILES[params.file];
 	const analysis = params.file === 'report.md' || params.file === 'analysis.json';
-	if (!format && !analysis) error(404, { message: 'Not found' });
+	// Per-case automatic metrics and acceptable letters (issue 14): by checkpoint, so unblinded only.
+	const metrics = params.file === 'metrics.csv' || params.file === 'acceptability.csv';
+	if (!format && !analysis && !metrics) error(404, { message: 'Not found' });
 	try {
+		if (metrics) {
+			const csv = await (params.file === 'metrics.csv' ? roundMetricsCsv : roundAcceptabilityCsv)(
+				db(),
+				locals.coordinator!,
+				params.id
+			);
+			return streamResponse(once(csv), 'text/csv; charset=utf-8', params.file);
+		}
 		if (params.file === 'report.md') {
 			const report = await roundReport(db(), locals.coordinator!, params.id);
 			return streamResponse(once(report), 'text/markdown; charset=utf-8', 'report.md');
