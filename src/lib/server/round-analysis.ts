@@ -27,6 +27,7 @@ import { designOf } from './assign';
 import { canReadAnalysis, requireThat } from './auth/access';
 import type { Actor } from './auth/actors';
 import type { Db } from './db';
+import { itemCaseCheckpoint } from './db/joins';
 import {
 	assignments,
 	cases,
@@ -150,18 +151,17 @@ export async function roundAnalysis(
 async function analyseAbsolute(db: Db, actor: Actor, { round, study }: Target) {
 	const roundId = round.id;
 	const rows = await longRows(db, actor, roundId);
-	const shown = await db
-		.select({
-			outputId: items.outputId,
-			caseId: cases.externalId,
-			checkpoint: checkpoints.name,
-			text: outputs.text
-		})
-		.from(items)
-		.innerJoin(outputs, eq(outputs.id, items.outputId))
-		.innerJoin(cases, eq(cases.id, outputs.caseId))
-		.innerJoin(checkpoints, eq(checkpoints.id, outputs.checkpointId))
-		.where(eq(items.roundId, roundId));
+	const shown = await itemCaseCheckpoint(
+		db
+			.select({
+				outputId: items.outputId,
+				caseId: cases.externalId,
+				checkpoint: checkpoints.name,
+				text: outputs.text
+			})
+			.from(items)
+			.$dynamic()
+	).where(eq(items.roundId, roundId));
 	const fixes = await db
 		.select({ outputId: items.outputId, rater: raters.pseudonym, body: corrections.body })
 		.from(corrections)

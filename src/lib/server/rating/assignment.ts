@@ -9,12 +9,13 @@ import type { RatingForm } from '../../domain/rating-form';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors';
 import type { RaterActor } from '../auth/actors';
 import type { Db } from '../db';
+import { itemCase } from '../db/joins';
 import { assignments, cases, items, outputs, rounds } from '../db/schema';
 
 const rightOutputs = alias(outputs, 'right_outputs');
 
 export async function findAssignment(db: Db, rater: RaterActor, code: string) {
-	const [row] = await db
+	const query = db
 		.select({
 			assignmentId: assignments.id,
 			roundId: rounds.id,
@@ -26,11 +27,11 @@ export async function findAssignment(db: Db, rater: RaterActor, code: string) {
 			right: rightOutputs.text
 		})
 		.from(items)
+		.$dynamic();
+	const [row] = await itemCase(query)
 		.innerJoin(assignments, eq(assignments.itemId, items.id))
 		.innerJoin(rounds, eq(rounds.id, items.roundId))
-		.innerJoin(outputs, eq(outputs.id, items.outputId))
 		.leftJoin(rightOutputs, eq(rightOutputs.id, items.rightOutputId))
-		.innerJoin(cases, eq(cases.id, outputs.caseId))
 		.where(and(eq(items.code, code), eq(assignments.raterId, rater.id)));
 	// Another rater's code and a code that does not exist look the same.
 	if (!row || row.roundStatus === 'draft') throw new NotFoundError('Item not found');
