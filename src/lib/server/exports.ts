@@ -1,3 +1,4 @@
+// Over 300 lines: other branches add to it now (issue 14); split it after they merge.
 /**
  * Exports of a round, streamed so memory stays flat however many ratings there are: long CSV
  * (one row per rating) and wide CSV (one row per item × rater) written by the database's COPY

@@ -1,6 +1,7 @@
+// Over 300 lines: the absolute and pairwise analyses of a round share their gathering of rows.
 /**
  * The study analysis of a round, from the database: gathers ratings, outputs, corrections and
- * cases, and hands them to the pure analysis (src/lib/analysis/study.ts) with the study's
+ * cases, and hands them to the pure analysis (src/lib/analysis/study/) with the study's
  * pre-registered settings. By checkpoint only after unblinding; before, only checkpoint-free
  * agreement (see checkpointFreeAgreement).
  */

@@ -1,3 +1,4 @@
+// Over 300 lines: one query over one table: filters, keyset paging both ways, CSV through COPY.
 /**
  * Reading the audit log: filtered, newest first, paged by id (keyset, so page 1,000 costs what
  * page 1 costs), actors shown by name (users) or pseudonym (raters), and a CSV export of a
