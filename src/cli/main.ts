@@ -1,3 +1,4 @@
+// Over 300 lines: the table of commands; each command is a few lines that call a service.
 /**
  * blindeval's command line: the same services the web app uses. Run with `npm run cli -- <command>`.
  * Exit codes: 0 done, 1 the input or state was wrong (message printed), 2 usage error.

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError, ForbiddenError, ValidationError } from '../../src/lib/errors';
 import { roundAnalysis, roundReport } from '../../src/lib/server/round-analysis';
 import * as analysisPlans from '../../src/lib/server/analysis-plans';
-import * as auditLog from '../../src/lib/server/audit-log';
+import * as auditLog from '../../src/lib/server/audit/query';
 import { CLI, type CoordinatorActor } from '../../src/lib/server/auth/actors';
 import * as users from '../../src/lib/server/auth/users';
 import type { Database } from '../../src/lib/server/db';

@@ -8,7 +8,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as auditLog from '../../src/lib/server/audit-log';
+import * as auditLog from '../../src/lib/server/audit/query';
 import { CLI } from '../../src/lib/server/auth/actors';
 import type { Database } from '../../src/lib/server/db';
 import * as schema from '../../src/lib/server/db/schema';

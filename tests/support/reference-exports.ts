@@ -4,7 +4,7 @@
  */
 import { toCsv, type CsvValue } from '../../src/lib/domain/csv';
 import type { AuditCursor, AuditFilter } from '../../src/lib/domain/audit-query';
-import * as auditLog from '../../src/lib/server/audit-log';
+import * as auditLog from '../../src/lib/server/audit/query';
 import { CLI, type Actor } from '../../src/lib/server/auth/actors';
 import type { Db } from '../../src/lib/server/db';
 import {

@@ -1,3 +1,4 @@
+// Over 300 lines: published numerical algorithms, each kept whole beside its reference.
 /**
  * Distribution functions for exact statistics: the normal, chi-square and F tails and the normal
  * and F quantiles, written from published algorithms so that p-values and confidence bounds agree

@@ -1,3 +1,4 @@
+// Over 300 lines: one report, a section per table, in the order the paper reads.
 /**
  * Paper-style Markdown report of a StudyAnalysis: one table per result, with the methods stated
  * under each table so the report can be read without the code. Pure string building.

@@ -1,3 +1,4 @@
+// Over 300 lines: the property tests of every design, beside designs.ts.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {

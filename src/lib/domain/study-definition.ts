@@ -1,3 +1,4 @@
+// Over 300 lines: one schema for one file format, with the checks across its files.
 /**
  * The study definition as files (studies/<slug>/study.yaml, its cases file and its outputs
  * files), validated before anything is written. Pure: callers read the files and hand over the

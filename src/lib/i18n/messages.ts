@@ -1,3 +1,4 @@
+// Over 300 lines: the strings of two languages; the code is a few lines.
 /**
  * Every string the rater interface shows, in English and German (formal "Sie"), with a typed `t`.
  *

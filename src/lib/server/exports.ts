@@ -1,3 +1,4 @@
+// Over 300 lines: other branches add to it now (issue 14); split it after they merge.
 /**
  * Exports of a round, streamed so memory stays flat however many ratings there are: long CSV
  * (one row per rating) and wide CSV (one row per item × rater) written by the database's COPY
@@ -5,7 +6,7 @@
  * filled only once the round is unblinded.
  */
 import { and, asc, eq, gt, lte, sql } from 'drizzle-orm';
-import { alias } from 'drizzle-orm/pg-core';
+import { alias, type PgSelect } from 'drizzle-orm/pg-core';
 import { summarizeByGroup, type CellSummary } from '../analysis/descriptive';
 import { toCsv, type CsvValue } from '../domain/csv';
 import type { RatingForm } from '../domain/rating-form';
@@ -15,6 +16,7 @@ import { designOf } from './assign';
 import { canExport, canReadAnalysis, requireThat } from './auth/access';
 import type { Actor } from './auth/actors';
 import type { Db } from './db';
+import { itemCaseCheckpoint } from './db/joins';
 import {
 	assignments,
 	cases,
@@ -124,8 +126,15 @@ function inRange(roundId: string, raterId: string, from: number, to: number) {
 	);
 }
 
+/** An assignment's rater and item, before the item's letter is joined. */
+function assignedItems<T extends PgSelect>(query: T) {
+	return query
+		.innerJoin(raters, eq(raters.id, assignments.raterId))
+		.innerJoin(items, eq(items.id, assignments.itemId));
+}
+
 function fetchPage(db: Db, roundId: string, raterId: string, from: number, to: number) {
-	return db
+	const query = db
 		.select({
 			rater: raters.pseudonym,
 			caseId: cases.externalId,
@@ -143,11 +152,8 @@ function fetchPage(db: Db, roundId: string, raterId: string, from: number, to: n
 		})
 		.from(assignments)
 		.innerJoin(ratings, eq(ratings.assignmentId, assignments.id))
-		.innerJoin(raters, eq(raters.id, assignments.raterId))
-		.innerJoin(items, eq(items.id, assignments.itemId))
-		.innerJoin(outputs, eq(outputs.id, items.outputId))
-		.innerJoin(cases, eq(cases.id, outputs.caseId))
-		.innerJoin(checkpoints, eq(checkpoints.id, outputs.checkpointId))
+		.$dynamic();
+	return itemCaseCheckpoint(assignedItems(query))
 		.leftJoin(firstShowings, eq(firstShowings.id, items.repeatOfItemId))
 		.leftJoin(
 			comments,
@@ -163,7 +169,7 @@ function fetchPage(db: Db, roundId: string, raterId: string, from: number, to: n
 
 /** As fetchPage, for the choices of a pairwise round. */
 function fetchPreferencePage(db: Db, roundId: string, raterId: string, from: number, to: number) {
-	return db
+	const query = db
 		.select({
 			rater: raters.pseudonym,
 			caseId: cases.externalId,
@@ -181,11 +187,8 @@ function fetchPreferencePage(db: Db, roundId: string, raterId: string, from: num
 		})
 		.from(assignments)
 		.innerJoin(preferences, eq(preferences.assignmentId, assignments.id))
-		.innerJoin(raters, eq(raters.id, assignments.raterId))
-		.innerJoin(items, eq(items.id, assignments.itemId))
-		.innerJoin(outputs, eq(outputs.id, items.outputId))
-		.innerJoin(cases, eq(cases.id, outputs.caseId))
-		.innerJoin(checkpoints, eq(checkpoints.id, outputs.checkpointId))
+		.$dynamic();
+	return itemCaseCheckpoint(assignedItems(query))
 		.innerJoin(rightOutputs, eq(rightOutputs.id, items.rightOutputId))
 		.innerJoin(rightCheckpoints, eq(rightCheckpoints.id, rightOutputs.checkpointId))
 		.leftJoin(

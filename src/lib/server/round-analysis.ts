@@ -1,6 +1,7 @@
+// Over 300 lines: the absolute and pairwise analyses of a round share their gathering of rows.
 /**
  * The study analysis of a round, from the database: gathers ratings, outputs, corrections and
- * cases, and hands them to the pure analysis (src/lib/analysis/study.ts) with the study's
+ * cases, and hands them to the pure analysis (src/lib/analysis/study/) with the study's
  * pre-registered settings. By checkpoint only after unblinding; before, only checkpoint-free
  * agreement (see checkpointFreeAgreement).
  */
@@ -28,6 +29,7 @@ import { designOf } from './assign';
 import { canReadAnalysis, requireThat } from './auth/access';
 import type { Actor } from './auth/actors';
 import type { Db } from './db';
+import { itemCaseCheckpoint } from './db/joins';
 import {
 	assignments,
 	cases,
@@ -151,18 +153,17 @@ export async function roundAnalysis(
 async function analyseAbsolute(db: Db, actor: Actor, { round, study }: Target) {
 	const roundId = round.id;
 	const rows = await longRows(db, actor, roundId);
-	const shown = await db
-		.select({
-			outputId: items.outputId,
-			caseId: cases.externalId,
-			checkpoint: checkpoints.name,
-			text: outputs.text
-		})
-		.from(items)
-		.innerJoin(outputs, eq(outputs.id, items.outputId))
-		.innerJoin(cases, eq(cases.id, outputs.caseId))
-		.innerJoin(checkpoints, eq(checkpoints.id, outputs.checkpointId))
-		.where(eq(items.roundId, roundId));
+	const shown = await itemCaseCheckpoint(
+		db
+			.select({
+				outputId: items.outputId,
+				caseId: cases.externalId,
+				checkpoint: checkpoints.name,
+				text: outputs.text
+			})
+			.from(items)
+			.$dynamic()
+	).where(eq(items.roundId, roundId));
 	const fixes = await db
 		.select({ outputId: items.outputId, rater: raters.pseudonym, body: corrections.body })
 		.from(corrections)

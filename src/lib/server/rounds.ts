@@ -1,27 +1,25 @@
 /**
- * Rating rounds: creation (items frozen under random codes), raters and their links, and the
- * lifecycle draft → open → locked → unblinded. Each transition is checked and audited.
+ * Rating rounds: creation (items frozen under random codes) and the lifecycle draft → open →
+ * locked → unblinded, each transition checked and audited. One namespace for routes, the CLI and
+ * tests (`import * as rounds`): raters and their links (rounds/raters.ts) and progress
+ * (rounds/progress.ts) are re-exported here; the round page's data is rounds/overview.ts.
  */
-import { and, asc, count, eq, inArray, isNull, notExists, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, notExists, sql } from 'drizzle-orm';
 import { DEFAULT_DESIGN, describeDesign, type RoundDesignOptions } from '../domain/round-options';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import type { StoredDesign } from '../domain/round-options';
 import { assignRaters, designOf, insertBatched } from './assign';
-import { canChangeRound, requireThat } from './auth/access';
+import { requireCoordinator, requireId } from './rounds/checks';
 import type { Actor } from './auth/actors';
-import { hashToken, newToken } from './auth/tokens';
+import { newToken } from './auth/tokens';
 import * as analysisPlans from './analysis-plans';
 import * as audit from './audit/record';
 import type { Db } from './db';
 import {
 	assignments,
-	cases,
 	checkpoints,
 	items,
 	outputs,
-	preferences,
-	raters,
-	ratings,
 	roundRaters,
 	rounds,
 	studies
@@ -29,6 +27,8 @@ import {
 import { newItemCode } from './item-codes';
 
 export { designOf };
+export { addRater, reissueLink, revokeLink, type NewRater } from './rounds/raters';
+export { progress, itemProgress, type RaterProgress, type ItemProgress } from './rounds/progress';
 
 export type Round = typeof rounds.$inferSelect;
 export type RoundStatus = Round['status'];
@@ -39,17 +39,6 @@ const NEXT: Record<RoundStatus, RoundStatus | null> = {
 	locked: 'unblinded',
 	unblinded: null
 };
-
-function requireCoordinator(actor: Actor): void {
-	requireThat(canChangeRound(actor), 'Only coordinators manage rounds');
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Ids come from URLs and forms: one that is not a UUID names nothing (and must not reach SQL). */
-function requireId(id: string, what: string): void {
-	if (!UUID.test(id)) throw new NotFoundError(`${what} not found`);
-}
 
 export async function get(db: Db, roundId: string): Promise<Round> {
 	requireId(roundId, 'Round');
@@ -252,212 +241,4 @@ async function assignAtOpening(tx: Db, round: Round) {
 		members.map((m) => m.raterId)
 	);
 	return built?.report;
-}
-
-export interface NewRater {
-	raterId: string;
-	pseudonym: string;
-	/** The secret link token: shown once, stored only as a hash. */
-	token: string;
-}
-
-/**
- * Adds a rater to a draft or open round. In a draft round the rater's assignments are made when
- * the round opens (with everyone else's); a rater added to an open, fully crossed round gets
- * theirs at once, in the order the design gives that rater. Balanced designs are fixed at
- * opening: adding a rater later is refused, since it would unbalance them.
- */
-export async function addRater(
-	db: Db,
-	actor: Actor,
-	roundId: string,
-	input: { name: string; email?: string }
-): Promise<NewRater> {
-	requireCoordinator(actor);
-	const name = input.name.trim();
-	if (!name) throw new ValidationError([{ field: 'name', message: 'is required' }]);
-	return db.transaction(async (tx) => {
-		const [round] = await tx.select().from(rounds).where(eq(rounds.id, roundId)).for('update');
-		if (!round) throw new NotFoundError('Round not found');
-		if (round.status !== 'draft' && round.status !== 'open')
-			throw new ConflictError(
-				`Round "${round.name}" is ${round.status}: raters can no longer be added`
-			);
-		const design = designOf(round);
-		if (round.status === 'open' && design.type === 'balanced')
-			throw new ConflictError(
-				`Round "${round.name}" has a balanced design, fixed when it opened: add raters before opening, or open a new round`
-			);
-		const [study] = await tx.select().from(studies).where(eq(studies.id, round.studyId));
-		const [{ n }] = (await tx
-			.select({ n: count() })
-			.from(raters)
-			.where(eq(raters.studyId, round.studyId))) as [{ n: number }];
-		const pseudonym = `R${String(n + 1).padStart(2, '0')}`;
-		const token = newToken();
-		const [rater] = await tx
-			.insert(raters)
-			.values({
-				studyId: round.studyId,
-				pseudonym,
-				name,
-				email: input.email?.trim() || null,
-				tokenHash: hashToken(token)
-			})
-			.returning();
-		await tx.insert(roundRaters).values({ roundId, raterId: rater!.id });
-		// Shuffled, each checkpoint spread evenly over the positions, and no two letters of the
-		// same case next to each other (designs.ts, property-tested).
-		const assigned =
-			round.status === 'open'
-				? ((await assignRaters(tx, round, study!.seed, [rater!.id]))?.assigned ?? 0)
-				: 0;
-		await audit.record(tx, actor, {
-			action: 'rater.add',
-			entity: 'rater',
-			entityId: rater!.id,
-			studyId: round.studyId,
-			after: { pseudonym, name, roundId, assignments: assigned }
-		});
-		return { raterId: rater!.id, pseudonym, token };
-	});
-}
-
-/** Issues a new link for a rater; the old link stops working. */
-export async function reissueLink(db: Db, actor: Actor, raterId: string): Promise<string> {
-	requireCoordinator(actor);
-	requireId(raterId, 'Rater');
-	const token = newToken();
-	return db.transaction(async (tx) => {
-		const [old] = await tx.select().from(raters).where(eq(raters.id, raterId)).for('update');
-		if (!old) throw new NotFoundError('Rater not found');
-		const [rater] = await tx
-			.update(raters)
-			.set({ tokenHash: hashToken(token), revokedAt: null })
-			.where(eq(raters.id, raterId))
-			.returning();
-		// Never the token, nor its hash: only that the old link stopped working.
-		await audit.record(tx, actor, {
-			action: 'rater.reissue-link',
-			entity: 'rater',
-			entityId: raterId,
-			studyId: rater!.studyId,
-			before: { revoked: old.revokedAt !== null, link: 'old link' },
-			after: { revoked: false, link: 'new link issued; the old one no longer works' }
-		});
-		return token;
-	});
-}
-
-export interface RaterProgress {
-	raterId: string;
-	pseudonym: string;
-	name: string;
-	done: number;
-	total: number;
-	lastActiveAt: Date | null;
-	/** The rater's link was revoked (and not reissued since). */
-	revoked: boolean;
-}
-
-/**
- * Answers per assignment (scores, or choices in pairwise rounds), and the count of assignments
- * with every dimension answered, for a query grouped by rater or item.
- */
-function answered(db: Db, round: Round) {
-	const answers = round.kind === 'pairwise' ? preferences : ratings;
-	const scored = db
-		.select({ assignmentId: answers.assignmentId, n: count().as('n') })
-		.from(answers)
-		.groupBy(answers.assignmentId)
-		.as('scored');
-	const dims = round.form.dimensions.length;
-	const done = sql<number>`count(*) filter (where ${scored.n} >= ${dims})`.mapWith(Number);
-	return { scored, done };
-}
-
-/**
- * Per-rater progress: an assignment is done when every dimension of the round's form has a
- * score (a choice, in pairwise rounds). Shows no checkpoint identity, so it is safe before
- * unblinding. Raters of a draft round are listed with nothing assigned yet.
- */
-export async function progress(db: Db, round: Round): Promise<RaterProgress[]> {
-	const roundId = round.id;
-	const { scored, done } = answered(db, round);
-	return db
-		.select({
-			raterId: raters.id,
-			pseudonym: raters.pseudonym,
-			name: raters.name,
-			lastActiveAt: raters.lastActiveAt,
-			revoked: sql<boolean>`${raters.revokedAt} is not null`,
-			total: count(assignments.id),
-			done
-		})
-		.from(roundRaters)
-		.innerJoin(raters, eq(raters.id, roundRaters.raterId))
-		.leftJoin(
-			assignments,
-			and(eq(assignments.roundId, roundId), eq(assignments.raterId, raters.id))
-		)
-		.leftJoin(scored, eq(scored.assignmentId, assignments.id))
-		.where(eq(roundRaters.roundId, roundId))
-		.groupBy(raters.id)
-		.orderBy(asc(raters.pseudonym));
-}
-
-/** Revokes a rater's link at once: the link stops working; scores given so far are kept. */
-export async function revokeLink(db: Db, actor: Actor, raterId: string): Promise<void> {
-	requireCoordinator(actor);
-	requireId(raterId, 'Rater');
-	await db.transaction(async (tx) => {
-		const [rater] = await tx
-			.update(raters)
-			.set({ revokedAt: new Date() })
-			.where(and(eq(raters.id, raterId), isNull(raters.revokedAt)))
-			.returning();
-		if (!rater) throw new NotFoundError('Rater not found, or the link is revoked already');
-		await audit.record(tx, actor, {
-			action: 'rater.revoke-link',
-			entity: 'rater',
-			entityId: raterId,
-			studyId: rater.studyId,
-			before: { revoked: false },
-			after: { revoked: true }
-		});
-	});
-}
-
-export interface ItemProgress {
-	code: string;
-	/** The case's id from the study file: coordinators know the cases, not who wrote a letter. */
-	caseId: string;
-	/** Raters with every dimension answered, of the raters this item is assigned to. */
-	done: number;
-	assigned: number;
-}
-
-/**
- * Per-item progress (the shared items of absolute rounds; repeats and pairwise comparisons are
- * each one rater's). Checkpoint-free, so safe before unblinding; ordered by case and code, never
- * by anything that follows the checkpoint.
- */
-export async function itemProgress(db: Db, round: Round): Promise<ItemProgress[]> {
-	const roundId = round.id;
-	const { scored, done } = answered(db, round);
-	return db
-		.select({
-			code: items.code,
-			caseId: cases.externalId,
-			assigned: count(assignments.id),
-			done
-		})
-		.from(items)
-		.innerJoin(outputs, eq(outputs.id, items.outputId))
-		.innerJoin(cases, eq(cases.id, outputs.caseId))
-		.leftJoin(assignments, eq(assignments.itemId, items.id))
-		.leftJoin(scored, eq(scored.assignmentId, assignments.id))
-		.where(eq(items.roundId, roundId))
-		.groupBy(items.id, cases.externalId, cases.position)
-		.orderBy(asc(cases.position), asc(items.code));
 }

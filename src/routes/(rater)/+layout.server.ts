@@ -3,7 +3,7 @@ import type { LayoutServerLoad } from './$types';
 
 /**
  * The rater's language (their remembered choice, else their browser's Accept-Language), and
- * their pseudonym: the page tags what it saves with it (see score-saver.svelte.ts).
+ * their pseudonym: the page tags what it saves with it (see src/lib/rater/score-saver.svelte.ts).
  */
 export const load: LayoutServerLoad = ({ cookies, request, locals }) => ({
 	locale: localeFrom(cookies.get(LOCALE_COOKIE), request.headers.get('accept-language')),

@@ -1,3 +1,4 @@
+// Over 300 lines: one section of the study analysis, every agreement statistic of it.
 /**
  * Inter- and intra-rater agreement per dimension for the study analysis: Krippendorff's ordinal
  * alpha with a bootstrap over items, ICC on the largest complete block, pairwise weighted kappa,

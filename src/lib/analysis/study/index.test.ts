@@ -1,3 +1,4 @@
+// Over 300 lines: the tests of the whole study analysis, section by section.
 import { describe as group, expect, it } from 'vitest';
 import { seededRng, shuffle } from '../../domain/random';
 import { adjustPValues } from '../adjust';

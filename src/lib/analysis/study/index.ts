@@ -1,3 +1,4 @@
+// Over 300 lines: one pipeline over the sections of a study analysis (one file each).
 /**
  * Study analysis: turns the ratings, outputs and cases of one unblinded study into the tables of
  * the paper, using the validated statistics of this folder (docs/statistics.md,

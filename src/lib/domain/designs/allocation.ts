@@ -1,3 +1,4 @@
+// Over 300 lines: one annealing search whose moves share one cost function.
 /** Step 1 of a design: which rater gets which unit (balanced allocation and its annealing search). */
 import {
 	FOCUS_PATIENCE,

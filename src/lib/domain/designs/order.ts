@@ -1,3 +1,4 @@
+// Over 300 lines: one algorithm (balanced orders, then repeats); its steps depend on each other.
 /**
  * Steps 2 and 3 of a design: each rater's order (position-balanced, case-apart, and otherwise as
  * random as a shuffle) and repeated showings.

@@ -1,3 +1,4 @@
+// Over 300 lines: the whole data model, which drizzle-kit reads from one file.
 /**
  * The data model. Integrity lives in the database as well as in the services: foreign keys,
  * unique keys and CHECK constraints (score range, lifecycle states) hold even for rows written

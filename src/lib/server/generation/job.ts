@@ -1,3 +1,4 @@
+// Over 300 lines: one job's life; leases.ts, jobs.ts and plan.ts hold the rest.
 /**
  * The pre-compute job: fills in every missing output of a study's local checkpoints, one
  * checkpoint (one model) at a time. Outputs are claimed one by one under a lease (leases.ts), so

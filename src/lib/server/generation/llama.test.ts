@@ -1,3 +1,4 @@
+// Over 300 lines: the tests of llama.ts, beside it.
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,3 +1,4 @@
+// Over 300 lines: one runner around one native library's objects; lockstep.ts holds the batch loop.
 /**
  * Local generation with node-llama-cpp: one model (plus LoRA adapters) per run, a bounded pool of
  * context sequences pulling requests from a queue, one result per request handed to the caller

@@ -1,3 +1,4 @@
+// Over 300 lines: one model writer: vocabulary, tensors and adapter from one seed, in one pass.
 /**
  * A tiny random-weight llama GGUF (about 0.5 MB) and a LoRA adapter for it, written in
  * milliseconds from a seed. Tests and the demo run real llama.cpp generation on them without

@@ -1,3 +1,4 @@
+// Over 300 lines: one import transaction whose steps share the summary and the checks.
 /**
  * Writes a validated study definition to the database in one transaction. Re-importing the same
  * definition changes nothing; a changed one updates what changed, and refuses changes that

@@ -1,3 +1,4 @@
+// Over 300 lines: one reader of one study folder; the file access itself is files.ts.
 /**
  * Reads a study folder (study.yaml, its cases file, its outputs files and checkpoint manifests)
  * into a validated definition. Every problem in every file is collected and reported at once,

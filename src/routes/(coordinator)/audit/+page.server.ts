@@ -1,6 +1,6 @@
 import { parseAuditQuery, withCursor } from '$lib/domain/audit-query';
 import { db } from '$lib/server/app-db';
-import * as auditLog from '$lib/server/audit-log';
+import * as auditLog from '$lib/server/audit/query';
 import { asHttpError } from '$lib/server/http';
 import type { PageServerLoad } from './$types';
 

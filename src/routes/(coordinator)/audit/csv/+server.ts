@@ -1,6 +1,6 @@
 import { parseAuditQuery } from '$lib/domain/audit-query';
 import { db } from '$lib/server/app-db';
-import * as auditLog from '$lib/server/audit-log';
+import * as auditLog from '$lib/server/audit/query';
 import { asHttpError, streamResponse } from '$lib/server/http';
 import type { RequestHandler } from './$types';
 

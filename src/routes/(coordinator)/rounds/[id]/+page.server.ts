@@ -1,54 +1,18 @@
-import { blindedAgreement } from '$lib/server/round-analysis';
 import * as analysisPlans from '$lib/server/analysis-plans';
 import { db } from '$lib/server/app-db';
 import { readConfig } from '$lib/server/config';
-import * as exportsService from '$lib/server/exports';
 import { asFailure, asHttpError } from '$lib/server/http';
 import * as rounds from '$lib/server/rounds';
-import { describeDesign } from '$lib/domain/round-options';
+import { overview } from '$lib/server/rounds/overview';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ params, locals }) => {
 	try {
-		const round = await rounds.get(db(), params.id);
-		const design = rounds.designOf(round);
-		return {
-			round: {
-				id: round.id,
-				name: round.name,
-				status: round.status,
-				kind: round.kind,
-				studyId: round.studyId,
-				seed: round.seed
-			},
-			design: { description: describeDesign(design), report: design.report ?? null },
-			plan: await planView(locals.coordinator!, round.id),
-			progress: await rounds.progress(db(), round),
-			items: await rounds.itemProgress(db(), round),
-			agreement:
-				(round.status === 'open' || round.status === 'locked') && round.kind === 'absolute'
-					? await blindedAgreement(db(), locals.coordinator!, round.id)
-					: null,
-			means:
-				round.status === 'unblinded' && round.kind === 'absolute'
-					? await exportsService.meanTable(db(), locals.coordinator!, round.id)
-					: null
-		};
+		return await overview(db(), locals.coordinator!, params.id);
 	} catch (e) {
 		asHttpError(e);
 	}
 };
-
-/** The round's analysis plan as the page shows it: status, readable text and the YAML. */
-async function planView(actor: NonNullable<App.Locals['coordinator']>, roundId: string) {
-	const row = await analysisPlans.get(db(), actor, roundId);
-	return {
-		status: row?.status ?? null,
-		lines: analysisPlans.describeStored(row),
-		source: row?.source ?? '',
-		sha256: row?.sha256 ?? null
-	};
-}
 
 /** A plan action (save, lock, opt out): one service call, its refusal shown under "plan". */
 const planStep = (

@@ -1,23 +1,24 @@
+// Over 300 lines: one query over one table: filters, keyset paging both ways, CSV through COPY.
 /**
  * Reading the audit log: filtered, newest first, paged by id (keyset, so page 1,000 costs what
  * page 1 costs), actors shown by name (users) or pseudonym (raters), and a CSV export of a
  * filter streamed in pages. Read-only on purpose: nothing here or in the UI deletes audit rows.
  */
 import { and, asc, desc, eq, gt, gte, ilike, lt, or, sql, type SQL } from 'drizzle-orm';
-import { alias } from 'drizzle-orm/pg-core';
+import { alias, type PgSelect } from 'drizzle-orm/pg-core';
 import {
 	auditDiff,
 	redactSecrets,
 	type AuditCursor,
 	type AuditFilter,
 	type DiffLine
-} from '../domain/audit-query';
-import { toCsvRows, toCsv } from '../domain/csv';
-import { canReadAuditLog, requireThat } from './auth/access';
-import type { Actor } from './auth/actors';
-import type { Db } from './db';
-import { copyOut, inlineParams, parseCopyText, rawClient } from './db/copy';
-import { auditLog, raters, studies, users } from './db/schema';
+} from '../../domain/audit-query';
+import { toCsvRows, toCsv } from '../../domain/csv';
+import { canReadAuditLog, requireThat } from '../auth/access';
+import type { Actor } from '../auth/actors';
+import type { Db } from '../db';
+import { copyOut, inlineParams, parseCopyText, rawClient } from '../db/copy';
+import { auditLog, raters, studies, users } from '../db/schema';
 
 export const PAGE_SIZE = 50;
 const EXPORT_PAGE = 1000;
@@ -96,25 +97,40 @@ function where(filter: AuditFilter): SQL | undefined {
 	);
 }
 
-/** The filtered log with actors and studies resolved; ids are compared as text (actorId is). */
-function select(db: Db, filter: AuditFilter, extra: SQL | undefined) {
-	return db
-		.select({
-			id: auditLog.id,
-			at: auditLog.at,
-			actorType: auditLog.actorType,
-			actorId: auditLog.actorId,
-			userName: actorUser.name,
-			userEmail: actorUser.email,
-			pseudonym: actorRater.pseudonym,
-			action: auditLog.action,
-			entity: auditLog.entity,
-			entityId: auditLog.entityId,
-			study: studies.slug,
-			before: auditLog.before,
-			after: auditLog.after
-		})
-		.from(auditLog)
+/** The columns a page shows; `COPY_COLUMNS` has the same keys in the same order. */
+const COLUMNS = {
+	id: auditLog.id,
+	at: auditLog.at,
+	actorType: auditLog.actorType,
+	actorId: auditLog.actorId,
+	userName: sql<string | null>`${actorUser.name}`,
+	userEmail: sql<string | null>`${actorUser.email}`,
+	pseudonym: sql<string | null>`${actorRater.pseudonym}`,
+	action: auditLog.action,
+	entity: auditLog.entity,
+	entityId: auditLog.entityId,
+	study: sql<string | null>`${studies.slug}`,
+	before: auditLog.before,
+	after: auditLog.after
+};
+
+/**
+ * The columns of `COLUMNS` as COPY text: times as Date.toISOString() writes them, JSON as text.
+ * `fromCopy` reads them by position, so the order is fixed.
+ */
+const COPY_COLUMNS = {
+	...COLUMNS,
+	at: sql<string>`to_char(${auditLog.at} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
+	before: sql<string>`${auditLog.before}::text`,
+	after: sql<string>`${auditLog.after}::text`
+};
+
+/**
+ * The filtered log with actors and studies resolved, the one place its joins are written (the
+ * page path and the COPY path both go through it); ids are compared as text (actorId is).
+ */
+function joined<T extends PgSelect>(query: T, filter: AuditFilter, extra: SQL | undefined) {
+	return query
 		.leftJoin(
 			actorUser,
 			and(eq(auditLog.actorType, 'user'), sql`${actorUser.id}::text = ${auditLog.actorId}`)
@@ -125,6 +141,10 @@ function select(db: Db, filter: AuditFilter, extra: SQL | undefined) {
 		)
 		.leftJoin(studies, eq(studies.id, auditLog.studyId))
 		.where(and(where(filter), extra));
+}
+
+function select(db: Db, filter: AuditFilter, extra: SQL | undefined) {
+	return joined(db.select(COLUMNS).from(auditLog).$dynamic(), filter, extra);
 }
 
 type Selected = Awaited<ReturnType<typeof select>>[number];
@@ -252,38 +272,6 @@ export function csvStream(
 	};
 }
 
-/** The columns of `select` as COPY text: times as Date.toISOString() writes them, JSON as text. */
-function copySelect(db: Db, filter: AuditFilter, extra: SQL | undefined) {
-	return db
-		.select({
-			id: auditLog.id,
-			at: sql`to_char(${auditLog.at} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
-			actorType: auditLog.actorType,
-			actorId: auditLog.actorId,
-			userName: actorUser.name,
-			userEmail: actorUser.email,
-			pseudonym: actorRater.pseudonym,
-			action: auditLog.action,
-			entity: auditLog.entity,
-			entityId: auditLog.entityId,
-			study: studies.slug,
-			before: sql`${auditLog.before}::text`,
-			after: sql`${auditLog.after}::text`
-		})
-		.from(auditLog)
-		.leftJoin(
-			actorUser,
-			and(eq(auditLog.actorType, 'user'), sql`${actorUser.id}::text = ${auditLog.actorId}`)
-		)
-		.leftJoin(
-			actorRater,
-			and(eq(auditLog.actorType, 'rater'), sql`${actorRater.id}::text = ${auditLog.actorId}`)
-		)
-		.leftJoin(studies, eq(studies.id, auditLog.studyId))
-		.where(and(where(filter), extra))
-		.orderBy(desc(auditLog.id));
-}
-
 async function* csvLines(db: Db, filter: AuditFilter, pageSize: number): AsyncGenerator<string> {
 	const postgres = rawClient(db).kind === 'postgres';
 	const decoder = new TextDecoder('utf-8');
@@ -291,7 +279,9 @@ async function* csvLines(db: Db, filter: AuditFilter, pageSize: number): AsyncGe
 	let last: number | null = null;
 	for (;;) {
 		const bound = last === null ? undefined : lt(auditLog.id, last);
-		const query = copySelect(db, filter, bound);
+		const query = joined(db.select(COPY_COLUMNS).from(auditLog).$dynamic(), filter, bound).orderBy(
+			desc(auditLog.id)
+		);
 		const text = inlineParams((postgres ? query : query.limit(pageSize)).toSQL());
 		let n = 0;
 		for await (const bytes of copyOut(db, [text], 'format text')) {
@@ -320,14 +310,14 @@ function fromCopy(f: (string | null)[]): Selected {
 		id: Number(f[0]),
 		at: f[1] as unknown as Date,
 		actorType: f[2] as Selected['actorType'],
-		actorId: f[3]!,
-		userName: f[4]!,
-		userEmail: f[5]!,
-		pseudonym: f[6]!,
+		actorId: f[3] ?? null,
+		userName: f[4] ?? null,
+		userEmail: f[5] ?? null,
+		pseudonym: f[6] ?? null,
 		action: f[7]!,
 		entity: f[8]!,
-		entityId: f[9]!,
-		study: f[10]!,
+		entityId: f[9] ?? null,
+		study: f[10] ?? null,
 		before: json(f[11]!),
 		after: json(f[12]!)
 	};

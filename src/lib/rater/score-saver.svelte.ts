@@ -1,3 +1,4 @@
+// Over 300 lines: one queue with its storage, retries and status, which only make sense together.
 /**
  * Sends a rater's changes (scores, comments, the corrected letter) to the server, newest value
  * per field wins, and never loses one: every change is written to localStorage before it is
