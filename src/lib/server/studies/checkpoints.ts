@@ -150,13 +150,15 @@ export async function uploadOutputs(
 	actor: Actor,
 	slug: string,
 	upload: Upload,
-	checkpoint: string | undefined
+	checkpoint: string | undefined,
+	confirmPhi = false
 ): Promise<ImportSummary> {
 	requireThat(canChangeStudy(actor), 'Only coordinators set up studies');
 	checkUploadSize(upload, 'outputs');
 	const text = decodeUpload(upload.bytes, upload.name);
 	return importOutputsText(db, actor, slug, text, upload.name, {
 		checkpoint: checkpoint || undefined,
-		pathFor: (name) => `outputs/${name}.jsonl`
+		pathFor: (name) => `outputs/${name}.jsonl`,
+		confirmPhi
 	});
 }

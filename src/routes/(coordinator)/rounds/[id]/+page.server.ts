@@ -5,6 +5,7 @@ import { readConfig } from '$lib/server/config';
 import * as exportsService from '$lib/server/exports';
 import { asFailure, asHttpError } from '$lib/server/http';
 import * as rounds from '$lib/server/rounds';
+import * as checks from '$lib/server/studies/checks';
 import { describeDesign } from '$lib/domain/round-options';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -23,6 +24,7 @@ export const load: PageServerLoad = async ({ params, locals }) => {
 			},
 			design: { description: describeDesign(design), report: design.report ?? null },
 			plan: await planView(locals.coordinator!, round.id),
+			leakage: await checks.roundLeakage(db(), round.id),
 			progress: await rounds.progress(db(), round),
 			items: await rounds.itemProgress(db(), round),
 			agreement:
@@ -76,7 +78,15 @@ const step = (to: rounds.RoundStatus) =>
 	}) satisfies Actions[string];
 
 export const actions: Actions = {
-	open: step('open'),
+	// Opening a round with cases leaked into training data needs the confirmation box (audited).
+	open: async ({ params, request, locals }) => {
+		const confirmLeakage = (await request.formData()).get('confirmLeakage') === 'on';
+		try {
+			await rounds.transition(db(), locals.coordinator!, params.id, 'open', { confirmLeakage });
+		} catch (e) {
+			return asFailure(e);
+		}
+	},
 	lock: step('locked'),
 	unblind: step('unblinded'),
 	savePlan: planStep((actor, id, form) =>
