@@ -28,6 +28,8 @@ export interface E2eFixture {
 	/** 'Leak round': its rater's overall comment on the first letter names `plantedLeak`. */
 	leakRater: string;
 	plantedLeak: string;
+	/** 'Checks round' of the checks demo (draft): two of its cases leaked into training data. */
+	checksRoundId: string;
 }
 
 export const E2E_COORDINATOR = { email: 'e2e@blindeval.test', password: 'e2e-coordinator-pw' };

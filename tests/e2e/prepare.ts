@@ -156,8 +156,15 @@ try {
 		pairwiseRater: pairwiseLinks[0]!,
 		balancedRaters: [balancedLinks[0]!, balancedLinks[1]!],
 		leakRater: `/r/${leakRater.token}`,
-		plantedLeak: cps[0]!.name
+		plantedLeak: cps[0]!.name,
+		checksRoundId: ''
 	};
+	// import-checks.spec.ts: the checks demo (planted identifier confirmed, two leaked cases)
+	// with a draft round over both of its checkpoints, opened in the browser.
+	const checks = await importStudy(db, CLI, loadStudy('studies/checks-demo'), { confirmPhi: true });
+	fixture.checksRoundId = (
+		await rounds.create(db, CLI, { studyId: checks.studyId, name: 'Checks round', seed: 'checks' })
+	).id;
 	fs.writeFileSync(path.join(out, 'fixture.json'), JSON.stringify(fixture, null, 2));
 } finally {
 	await database.close();
