@@ -17,6 +17,7 @@ import { auditLog, cases, checkpoints, studies } from '../../src/lib/server/db/s
 import * as rounds from '../../src/lib/server/rounds';
 import { PhiFindingsError, roundLeakage } from '../../src/lib/server/studies/checks';
 import * as checkpointSetup from '../../src/lib/server/studies/checkpoints';
+import * as setup from '../../src/lib/server/studies/setup';
 import { importStudy } from '../../src/lib/server/studies/import';
 import { loadStudy } from '../../src/lib/server/studies/loader';
 import { TEST_DATABASES } from '../support/databases';
@@ -208,5 +209,45 @@ describe.each(TEST_DATABASES)('import checks on $name', ({ create }) => {
 		expect((await database.db.select().from(cases).where(eq(cases.studyId, studyId))).length).toBe(
 			4
 		);
+	});
+
+	it('the set-up page: a cases upload shows findings in its preview and saves them only when confirmed', async () => {
+		await setup.create(database.db, CLI, { name: 'Browser', slug: 'browser', seed: 's' });
+		const text = [
+			{ id: 'B1', source: { dx: 'C61' }, reference: 'Herr Konrad Albers, geb. 03.04.1951' },
+			{ id: 'B2', source: { dx: 'C50' } }
+		]
+			.map((c) => JSON.stringify(c))
+			.join('\n');
+		const upload = { name: 'cases.jsonl', bytes: new TextEncoder().encode(text) };
+		const { digest, phi } = await setup.previewCasesFor(database.db, 'browser', upload);
+		expect(phi).toEqual([
+			'cases.jsonl, line 1: field reference: possible name with a title at characters 1–18 ("•••• •••••• ••••••")',
+			'cases.jsonl, line 1: field reference: possible date of birth at characters 21–35 ("•••. ##.##.####")'
+		]);
+		await expect(setup.saveCases(database.db, CLI, 'browser', upload, digest)).rejects.toThrow(
+			PhiFindingsError
+		);
+		const [study] = await database.db.select().from(studies).where(eq(studies.slug, 'browser'));
+		expect(await database.db.select().from(cases).where(eq(cases.studyId, study!.id))).toEqual([]);
+		await setup.saveCases(database.db, CLI, 'browser', upload, digest, true);
+		expect((await audits('study.import-checks')).at(-1)).toMatchObject({
+			phi: { findings: 2, byKind: { name: 1, 'birth-date': 1 }, allowedBy: 'confirmed' }
+		});
+	});
+
+	it('the set-up page: a manifest from models/ with training data gets its leakage checked', async () => {
+		const models = fs.mkdtempSync(path.join(os.tmpdir(), 'blindeval-checks-models-'));
+		fs.writeFileSync(path.join(models, 'ids.txt'), 'B2\n');
+		fs.writeFileSync(
+			path.join(models, 'ft.yaml'),
+			`name: ft\nmodel: ${path.resolve('models/tiny-random.gguf')}\npromptTemplate: '{{dx}}'\ntraining_data: ids.txt\n`
+		);
+		await checkpointSetup.addLocal(database.db, CLI, 'browser', 'ft.yaml', models);
+		const [cp] = await database.db.select().from(checkpoints).where(eq(checkpoints.name, 'ft'));
+		expect(cp!.leakage!.leakedCases).toEqual(['B2']);
+		expect((await audits('study.import-checks')).at(-1)).toMatchObject({
+			leakage: { ft: { leakedCases: ['B2'] } }
+		});
 	});
 });

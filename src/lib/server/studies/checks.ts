@@ -22,6 +22,7 @@ import * as audit from '../audit/record';
 import type { Db } from '../db';
 import { cases, checkpoints, items, outputs } from '../db/schema';
 import type { StudyDefinition } from './loader';
+import type { TrainingData } from './training-data';
 
 /** The import stopped on likely identifiers: every finding, masked, by file, line and field. */
 export class PhiFindingsError extends ValidationError {
@@ -89,6 +90,21 @@ export function evalCases(def: StudyDefinition): EvalCase[] {
 		source: flattenText(value.source),
 		...(value.reference ? { reference: value.reference } : {})
 	}));
+}
+
+/** A checkpoint's leakage against a study's stored cases (a manifest added on the set-up page). */
+export function leakageOfStored(
+	name: string,
+	rows: { externalId: string; source: Record<string, unknown>; reference: string | null }[],
+	training: TrainingData | undefined
+): Map<string, LeakageReport | null> {
+	if (!training) return new Map();
+	const evals = rows.map((r) => ({
+		id: r.externalId,
+		source: flattenText(r.source),
+		...(r.reference ? { reference: r.reference } : {})
+	}));
+	return new Map([[name, findLeakage(evals, training.examples, training.shown)]]);
 }
 
 /** Each checkpoint's leakage report (null: it names no training data). */
