@@ -92,6 +92,13 @@ describe.each(TEST_DATABASES)('import checks on $name', ({ create }) => {
 		]);
 	});
 
+	it('the same files imported again (as generation does) need no new confirmation', async () => {
+		await importStudy(database.db, CLI, loadStudy(checksDemo()));
+		expect((await audits('study.import-checks')).at(-1)).toMatchObject({
+			phi: { findings: 1, allowedBy: 'unchanged' }
+		});
+	});
+
 	it('opening a round with leaked cases needs an audited confirmation', async () => {
 		const [study] = await database.db.select().from(studies).where(eq(studies.slug, 'checks'));
 		const round = await rounds.create(database.db, CLI, { studyId: study!.id, name: 'R1' });

@@ -20,7 +20,7 @@ import { formatIssue, ValidationError } from '../../errors';
 import type { Actor } from '../auth/actors';
 import * as audit from '../audit/record';
 import type { Db } from '../db';
-import { cases, checkpoints, items, outputs } from '../db/schema';
+import { cases, checkpoints, items, outputs, studies } from '../db/schema';
 import type { StudyDefinition } from './loader';
 import type { TrainingData } from './training-data';
 
@@ -40,8 +40,11 @@ export class PhiFindingsError extends ValidationError {
 /** What the scan found and why the import may go on. */
 export interface PhiGate {
 	findings: PhiFinding[];
-	/** Why findings did not stop the import: the coordinator confirmed, or the study declares it. */
-	allowedBy?: 'confirmed' | 'deidentified';
+	/**
+	 * Why findings did not stop the import: the coordinator confirmed, the study declares it, or
+	 * the very same files were imported before (and so passed then: generation re-imports).
+	 */
+	allowedBy?: 'confirmed' | 'deidentified' | 'unchanged';
 }
 
 /** The file name cases are shown under, as importStudy names them. */
@@ -81,6 +84,19 @@ export function gatePhi(
 	if (settings?.deidentified) return { findings, allowedBy: 'deidentified' };
 	if (confirmed) return { findings, allowedBy: 'confirmed' };
 	throw new PhiFindingsError(findings);
+}
+
+/** gatePhi for a study folder: the same files imported before (same definition hash) pass. */
+export async function gateStudy(db: Db, def: StudyDefinition, confirmed = false): Promise<PhiGate> {
+	const findings = scanStudy(def);
+	if (findings.length && !confirmed && !def.study.phi?.deidentified) {
+		const [row] = await db
+			.select({ hash: studies.definitionHash })
+			.from(studies)
+			.where(eq(studies.slug, def.slug));
+		if (row?.hash === def.hash) return { findings, allowedBy: 'unchanged' };
+	}
+	return gatePhi(findings, def.study.phi, confirmed);
 }
 
 /** The evaluation cases of a definition as the leakage check sees them. */

@@ -37,7 +37,7 @@ export async function importStudy(
 	opts: { confirmPhi?: boolean } = {}
 ): Promise<ImportSummary> {
 	// Issue 13: likely identifiers stop the import before anything is written (checks.ts).
-	const phi = checks.gatePhi(checks.scanStudy(def), def.study.phi, opts.confirmPhi);
+	const phi = await checks.gateStudy(db, def, opts.confirmPhi);
 	const leakage = checks.leakageOf(def);
 	return db.transaction(async (tx) => {
 		const summary: ImportSummary = {
