@@ -58,6 +58,10 @@ const PATIENT_TITLE =
 	ACADEMIC +
 	')';
 
+/** Words a salutation is followed by in letters between colleagues ("Sehr geehrte Frau Kollegin"). */
+const NOT_A_NAME =
+	'(?!(?:Kolleg(?:e|in|en)|Doktor(?:in)?|Professor(?:in)?|Patient(?:in)?|Colleague|Doctor)\\b)';
+
 const MONTHS_DE =
 	'Januar|Februar|März|Maerz|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember';
 const MONTHS_EN =
@@ -94,7 +98,11 @@ interface Rule {
  * cases are scanned line by line on import, up to the cases size limit.
  */
 export const RULES: readonly Rule[] = [
-	{ kind: 'name', re: new RegExp(`(${PATIENT_TITLE}${GIVEN}${SURNAME})`, 'gu'), group: 1 },
+	{
+		kind: 'name',
+		re: new RegExp(`(${PATIENT_TITLE}${NOT_A_NAME}${GIVEN}${SURNAME})`, 'gu'),
+		group: 1
+	},
 	{
 		kind: 'birth-date',
 		re: new RegExp(`(${DOB_CUE}\\s*:?\\s*${FULL_DATE})`, 'giu'),
