@@ -24,7 +24,10 @@ import { cases, checkpoints, items, outputs, studies } from '../db/schema';
 import type { StudyDefinition } from './loader';
 import type { TrainingData } from './training-data';
 
-/** The import stopped on likely identifiers: every finding, masked, by file, line and field. */
+/**
+ * The import stopped on likely identifiers: every finding, masked, by file, line and field. Its
+ * name stays "ValidationError", so the CLI prints its message (not a stack) like any other.
+ */
 export class PhiFindingsError extends ValidationError {
 	readonly findings: PhiFinding[];
 	constructor(findings: PhiFinding[]) {
@@ -32,7 +35,6 @@ export class PhiFindingsError extends ValidationError {
 			findings.map(findingIssue),
 			`Import stopped: ${findings.length} likely patient identifier${findings.length === 1 ? '' : 's'} found (shown masked). Remove them, confirm that the data may be imported as they are, or declare the study de-identified (phi.deidentified: true in study.yaml)`
 		);
-		this.name = 'PhiFindingsError';
 		this.findings = findings;
 	}
 }
