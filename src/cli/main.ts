@@ -28,6 +28,7 @@ import { importOutputsFile } from '../lib/server/outputs/import-file';
 import { writeStudyFolder } from '../lib/server/studies/study-folder';
 import { importStudy } from '../lib/server/studies/import';
 import { loadStudy } from '../lib/server/studies/loader';
+import { describeChecks } from '../lib/server/studies/checks';
 import * as studies from '../lib/server/studies/queries';
 import { makeTinyModel } from '../../models/make-tiny-model';
 import { extractionCommand } from './extraction';
@@ -38,9 +39,14 @@ const USAGE = `Usage: npm run cli -- <command> [options]
 
 Commands:
   migrate                              apply database migrations
-  import <study-dir>                   import or update a study from studies/<slug>/
-  import-outputs <slug> <file.jsonl>    import outputs made elsewhere: {"case_id", "checkpoint",
+  import <study-dir> [--confirm-phi]   import or update a study from studies/<slug>/; likely
+                                       patient identifiers stop it unless confirmed (audited)
+                                       or study.yaml declares phi.deidentified: true
+  import-outputs <slug> <file.jsonl> [--confirm-phi]
+                                       import outputs made elsewhere: {"case_id", "checkpoint",
                                        "text", "provenance"?} per line, several checkpoints per file
+  check <study-dir>                    PHI scan and training-data leakage check of a study
+                                       folder, without importing it (exit 1 if anything found)
   export-study <slug> <dir>            write the study as a studies/<slug>/ folder (study.yaml,
                                        cases, outputs, manifests) that \`import\` reads back
   generate <study-dir> [--checkpoint NAME] [--force] [--parallel N] [--lease SECONDS]
@@ -60,7 +66,7 @@ Commands:
                                        tune analysis.extraction in study.yaml before unblinding
   round <slug> --name NAME (--create | --open | --lock | --unblind) [--checkpoint NAME ...]
         [--kind absolute|pairwise] [--design fully-crossed|balanced] [--raters-per-item K]
-        [--repeat SHARE] [--seed S]
+        [--repeat SHARE] [--seed S] [--confirm-leakage]
                                        create a round (its design is built over its raters
                                        when it opens) or move it through its lifecycle
   plan <slug> --round NAME (--set FILE | --lock | --opt-out REASON | --show | --export FILE)
@@ -126,10 +132,12 @@ async function roundByName(database: Database, slug: string, name: string) {
 const commands: Record<string, (args: string[], values: Values) => Promise<void>> = {
 	migrate: () => withDb(async (d) => console.log(`Database (${d.kind}) is up to date.`)),
 
-	import: ([dir]) =>
+	import: ([dir], values) =>
 		withDb(async ({ db }) => {
 			if (!dir) throw new UsageError('import needs a study folder');
-			const s = await importStudy(db, CLI, loadStudy(dir));
+			const s = await importStudy(db, CLI, loadStudy(dir), {
+				confirmPhi: values['confirm-phi'] === true
+			});
 			const fmt = (c: { added: number; updated: number; unchanged: number }) =>
 				`${c.added} added, ${c.updated} updated, ${c.unchanged} unchanged`;
 			console.log(`Study "${s.slug}" ${s.created ? 'created' : 'imported'}.`);
@@ -138,15 +146,24 @@ const commands: Record<string, (args: string[], values: Values) => Promise<void>
 			);
 		}),
 
-	'import-outputs': ([slug, file]) =>
+	'import-outputs': ([slug, file], values) =>
 		withDb(async ({ db }) => {
 			if (!slug || !file)
 				throw new UsageError('import-outputs needs a study slug and a JSONL file');
-			const s = await importOutputsFile(db, CLI, slug, file);
+			const s = await importOutputsFile(db, CLI, slug, file, {
+				confirmPhi: values['confirm-phi'] === true
+			});
 			console.log(
 				`Imported ${file}: checkpoints ${s.checkpoints.added} added, ${s.checkpoints.unchanged + s.checkpoints.updated} existing; outputs ${s.outputs.added} added, ${s.outputs.updated} updated, ${s.outputs.unchanged} unchanged.`
 			);
 		}),
+
+	check: async ([dir]) => {
+		if (!dir) throw new UsageError('check needs a study folder');
+		const report = describeChecks(loadStudy(dir));
+		console.log(report.lines.join('\n'));
+		if (report.stops || report.leaked) process.exitCode = 1;
+	},
 
 	'export-study': ([slug, dir]) =>
 		withDb(async ({ db }) => {
@@ -279,7 +296,9 @@ const commands: Record<string, (args: string[], values: Values) => Promise<void>
 						: null;
 			if (!to) throw new UsageError('round needs --create, --open, --lock or --unblind');
 			const { round } = await roundByName(d, slug, name);
-			const r = await rounds.transition(d.db, CLI, round.id, to);
+			const r = await rounds.transition(d.db, CLI, round.id, to, {
+				confirmLeakage: values['confirm-leakage'] === true
+			});
 			console.log(`Round "${r.name}" is ${r.status}.`);
 		}),
 
@@ -435,6 +454,8 @@ function parseOptions(argv: string[]) {
 			'opt-out': { type: 'string' },
 			show: { type: 'boolean' },
 			export: { type: 'string' },
+			'confirm-phi': { type: 'boolean' },
+			'confirm-leakage': { type: 'boolean' },
 			help: { type: 'boolean', short: 'h' },
 			...POWER_OPTIONS
 		}

@@ -32,6 +32,8 @@ export interface E2eFixture {
 	analysisRoundId: string;
 	/** 'Plan round' (locked, scored by two raters, no analysis plan): plan.spec.ts. */
 	planRoundId: string;
+	/** 'Checks round' of the checks demo (draft): two of its cases leaked into training data. */
+	checksRoundId: string;
 }
 
 export const E2E_COORDINATOR = { email: 'e2e@blindeval.test', password: 'e2e-coordinator-pw' };

@@ -170,8 +170,15 @@ try {
 		leakRater: `/r/${leakRater.token}`,
 		plantedLeak: cps[0]!.name,
 		analysisRoundId: await prepareAnalysisRound(db, demo.roundId),
-		planRoundId: planRound.id
+		planRoundId: planRound.id,
+		checksRoundId: ''
 	};
+	// import-checks.spec.ts: the checks demo (planted identifier confirmed, two leaked cases)
+	// with a draft round over both of its checkpoints, opened in the browser.
+	const checks = await importStudy(db, CLI, loadStudy('studies/checks-demo'), { confirmPhi: true });
+	fixture.checksRoundId = (
+		await rounds.create(db, CLI, { studyId: checks.studyId, name: 'Checks round', seed: 'checks' })
+	).id;
 	fs.writeFileSync(path.join(out, 'fixture.json'), JSON.stringify(fixture, null, 2));
 } finally {
 	await database.close();

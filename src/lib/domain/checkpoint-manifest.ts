@@ -60,7 +60,12 @@ export const checkpointManifestSchema = z
 		/** Threads per decode step; 'auto' follows autoThreads (measured, see there). */
 		threads: z.union([z.literal('auto'), z.number().int().min(1)]).default('auto'),
 		/** Sequences decoded at once in one context. */
-		parallel: z.number().int().min(1).default(2)
+		parallel: z.number().int().min(1).default(2),
+		/**
+		 * The data this checkpoint was trained on (JSONL or CSV examples, or a .txt of case ids),
+		 * relative to the manifest; the leakage check looks for evaluation cases in it.
+		 */
+		training_data: z.string().min(1).optional()
 	})
 	.strict();
 

@@ -14,6 +14,7 @@ import { acceptabilitySchema, unknownDimensions } from './acceptability';
 import { compileStudyPattern, MAX_STUDY_PATTERNS } from './normalize';
 import { findUnstorable } from './text-input';
 import { extractionSettingsSchema } from './extraction-settings';
+import { phiSettingsSchema } from './phi/settings';
 
 export const MODALITIES = ['photon', 'proton', 'electron', 'brachytherapy'] as const;
 export type Modality = (typeof MODALITIES)[number];
@@ -29,7 +30,9 @@ const checkpointRefSchema = z
 		/** A checkpoint manifest for local generation, relative to study.yaml. */
 		manifest: z.string().min(1).optional(),
 		/** A JSONL file of outputs made elsewhere, relative to study.yaml. */
-		outputs: z.string().min(1).optional()
+		outputs: z.string().min(1).optional(),
+		/** An imported checkpoint's training data, for the leakage check (domain/leakage.ts). */
+		training_data: z.string().min(1).optional()
 	})
 	.strict()
 	.refine((c) => (c.manifest === undefined) !== (c.outputs === undefined), {
@@ -85,7 +88,9 @@ export const studyFileSchema = z
 		checkpoints: z.array(checkpointRefSchema).min(1, 'needs at least one checkpoint'),
 		analysis: analysisSettingsSchema.optional(),
 		/** Extra patterns removed from every output before raters see it (domain/normalize.ts). */
-		normalize: normalizeSettingsSchema.optional()
+		normalize: normalizeSettingsSchema.optional(),
+		/** De-identification declaration and the institution's identifier patterns (domain/phi). */
+		phi: phiSettingsSchema.optional()
 	})
 	.strict()
 	.superRefine(uniqueField('checkpoints', 'name', 'checkpoint name'))

@@ -14,6 +14,7 @@ import type { Actor } from './auth/actors';
 import { newToken } from './auth/tokens';
 import * as analysisPlans from './analysis-plans';
 import * as audit from './audit/record';
+import * as checks from './studies/checks';
 import type { Db } from './db';
 import {
 	assignments,
@@ -161,7 +162,8 @@ export async function transition(
 	db: Db,
 	actor: Actor,
 	roundId: string,
-	to: RoundStatus
+	to: RoundStatus,
+	opts: { confirmLeakage?: boolean } = {}
 ): Promise<Round> {
 	requireCoordinator(actor);
 	return db.transaction(async (tx) => {
@@ -175,6 +177,9 @@ export async function transition(
 		// Pre-registration (issue 13): a locked analysis plan, or an explicit, audited opt-out.
 		if (to === 'unblinded') await analysisPlans.requireForUnblinding(tx, round);
 		let report: StoredDesign['report'] = undefined;
+		// Leakage (issue 13): cases found in a checkpoint's training data need a confirmation.
+		if (to === 'open')
+			await checks.requireLeakageConfirmed(tx, actor, round, !!opts.confirmLeakage);
 		if (to === 'open') report = await assignAtOpening(tx, round);
 		const now = new Date();
 		const stamp =

@@ -42,6 +42,8 @@ import type { NormalizeSettings } from '../../domain/normalize';
 import type { StoredDesign } from '../../domain/round-options';
 import type { AnalysisSettings } from '../../domain/study-definition';
 import type { AnalysisPlan } from '../../domain/analysis-plan';
+import type { LeakageReport } from '../../domain/leakage';
+import type { PhiSettings } from '../../domain/phi/settings';
 
 /**
  * `column in ('a', 'b', …)` for a check constraint, from the list the column's enum uses. The
@@ -72,6 +74,8 @@ export const studies = pgTable('studies', {
 	definitionHash: text().notNull().default(''),
 	/** Absolute path of the study folder last imported: generation started from the UI reads it. */
 	sourceDir: text(),
+	/** study.yaml `phi:` (de-identified declaration, institution patterns); null means none. */
+	phi: jsonb().$type<PhiSettings>(),
 	createdAt: createdAt(),
 	updatedAt: updatedAt()
 });
@@ -113,6 +117,8 @@ export const checkpoints = pgTable(
 		outputsPath: text(),
 		modelSha256: text(),
 		adapters: jsonb().$type<{ path: string; scale: number; sha256?: string }[]>(),
+		/** The leakage check against the checkpoint's training data at its last import; null: none named. */
+		leakage: jsonb().$type<LeakageReport>(),
 		createdAt: createdAt(),
 		updatedAt: updatedAt()
 	},

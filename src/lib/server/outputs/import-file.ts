@@ -15,6 +15,7 @@ import * as audit from '../audit/record';
 import type { Db } from '../db';
 import { readConfig } from '../config';
 import { cases } from '../db/schema';
+import * as checks from '../studies/checks';
 import { fileLines } from '../studies/files';
 import { upsertCheckpoint, upsertImported, type ImportSummary } from '../studies/import';
 import * as studies from '../studies/queries';
@@ -23,7 +24,8 @@ export async function importOutputsFile(
 	db: Db,
 	actor: Actor,
 	slug: string,
-	file: string
+	file: string,
+	opts: Pick<OutputsImportOptions, 'confirmPhi'> = {}
 ): Promise<ImportSummary> {
 	const display = path.relative(process.cwd(), file) || file;
 	// The operator named this file, so its links are followed; it is still read as a regular
@@ -38,7 +40,7 @@ export async function importOutputsFile(
 		]);
 	}
 	const lines = fileLines(real, display, 'outputs', readConfig().limits);
-	return importOutputsText(db, actor, slug, lines, display);
+	return importOutputsText(db, actor, slug, lines, display, opts);
 }
 
 export interface OutputsImportOptions {
@@ -46,6 +48,8 @@ export interface OutputsImportOptions {
 	checkpoint?: string;
 	/** Where each checkpoint's outputs are recorded as coming from (default: the file itself). */
 	pathFor?: (checkpoint: string) => string;
+	/** The coordinator confirmed importing despite likely identifiers (audited; studies/checks.ts). */
+	confirmPhi?: boolean;
 }
 
 /** As importOutputsFile, from the file's text or lines; `display` names the file in every message. */
@@ -94,6 +98,8 @@ export async function importOutputsText(
 			issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)),
 			`${display} is not valid`
 		);
+	const found = checks.scanFile(rows, display, study.phi);
+	const phi = checks.gatePhi(found, study.phi, opts.confirmPhi);
 
 	return db.transaction(async (tx) => {
 		const summary: ImportSummary = {
@@ -110,6 +116,7 @@ export async function importOutputsText(
 			const checkpointId = await upsertCheckpoint(tx, study.id, cp, summary);
 			await upsertImported(tx, checkpointId, cp, caseIds, summary, study.normalize);
 		}
+		await checks.recordChecks(tx, actor, study.id, phi);
 		await audit.record(tx, actor, {
 			action: 'outputs.import',
 			entity: 'study',

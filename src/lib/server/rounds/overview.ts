@@ -1,6 +1,6 @@
 /**
  * What the coordinator's round page shows, in one call: the round and its design, the analysis
- * plan, progress per rater and per item, and, by the round's state, the blinded agreement (open
+ * plan, the training-data leakage of its checkpoints, progress per rater and per item, and, by the round's state, the blinded agreement (open
  * or locked) or the mean table (unblinded). Only plain data leaves here; the page loader calls
  * `overview` and nothing else.
  */
@@ -11,6 +11,7 @@ import type { Db } from '../db';
 import { meanTable } from '../exports';
 import { blindedAgreement } from '../round-analysis';
 import * as rounds from '../rounds';
+import * as checks from '../studies/checks';
 
 export async function overview(db: Db, actor: Actor, roundId: string) {
 	const round = await rounds.get(db, roundId);
@@ -27,6 +28,7 @@ export async function overview(db: Db, actor: Actor, roundId: string) {
 		},
 		design: { description: describeDesign(design), report: design.report ?? null },
 		plan: await planView(db, actor, round.id),
+		leakage: await checks.roundLeakage(db, round.id),
 		progress: await rounds.progress(db, round),
 		items: await rounds.itemProgress(db, round),
 		agreement:

@@ -21,7 +21,9 @@ import { ensurePending, upsertCheckpoint, type ImportSummary } from './import';
 import { readConfig } from '../config';
 import { checkUploadSize, placesOf, type Places } from './files';
 import { readManifest } from './loader';
+import * as checks from './checks';
 import * as queries from './queries';
+import { readTrainingData } from './training-data';
 import type { Upload } from './setup';
 
 export interface ManifestChoice {
@@ -111,6 +113,17 @@ export async function addLocal(
 	const study = await queries.bySlug(db, slug);
 	const rows = await db.select().from(cases).where(eq(cases.studyId, study.id));
 	const warnings = (await check(manifest, modelsDir, rows)).map(formatIssue);
+	const training =
+		manifest.training_data === undefined
+			? undefined
+			: readTrainingData(
+					manifest.training_data,
+					modelsDir,
+					placesWith(modelsDir),
+					{ file: `models/${file}`, field: 'training_data' },
+					(p) => path.relative(process.cwd(), p) || p
+				);
+	const leakage = checks.leakageOfStored(manifest.name, rows, training);
 	await db.transaction(async (tx) => {
 		const [taken] = await tx
 			.select({ id: checkpoints.id })
@@ -129,6 +142,7 @@ export async function addLocal(
 			id,
 			rows.map((r) => r.id)
 		);
+		await checks.recordChecks(tx, actor, study.id, { findings: [] }, leakage);
 		await audit.record(tx, actor, {
 			action: 'checkpoint.create',
 			entity: 'checkpoint',
@@ -150,13 +164,15 @@ export async function uploadOutputs(
 	actor: Actor,
 	slug: string,
 	upload: Upload,
-	checkpoint: string | undefined
+	checkpoint: string | undefined,
+	confirmPhi = false
 ): Promise<ImportSummary> {
 	requireThat(canChangeStudy(actor), 'Only coordinators set up studies');
 	checkUploadSize(upload, 'outputs');
 	const text = decodeUpload(upload.bytes, upload.name);
 	return importOutputsText(db, actor, slug, text, upload.name, {
 		checkpoint: checkpoint || undefined,
-		pathFor: (name) => `outputs/${name}.jsonl`
+		pathFor: (name) => `outputs/${name}.jsonl`,
+		confirmPhi
 	});
 }

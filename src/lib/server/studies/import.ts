@@ -11,6 +11,7 @@ import { normalizeOutput, type NormalizeSettings } from '../../domain/normalize'
 import { ConflictError, ValidationError } from '../../errors';
 import type { Actor } from '../auth/actors';
 import * as audit from '../audit/record';
+import * as checks from './checks';
 import type { Db } from '../db';
 import { copyIn, copyRow } from '../db/copy';
 import { cases, checkpoints, items, outputs, studies } from '../db/schema';
@@ -33,8 +34,12 @@ const same = (a: unknown, b: unknown) => isDeepStrictEqual(a, b);
 export async function importStudy(
 	db: Db,
 	actor: Actor,
-	def: StudyDefinition
+	def: StudyDefinition,
+	opts: { confirmPhi?: boolean } = {}
 ): Promise<ImportSummary> {
+	// Issue 13: likely identifiers stop the import before anything is written (checks.ts).
+	const phi = await checks.gateStudy(db, def, opts.confirmPhi);
+	const leakage = checks.leakageOf(def);
 	return db.transaction(async (tx) => {
 		const summary: ImportSummary = {
 			studyId: '',
@@ -52,6 +57,7 @@ export async function importStudy(
 			form: def.study.form,
 			analysis: def.study.analysis ?? null,
 			normalize: def.study.normalize ?? null,
+			phi: def.study.phi ?? null,
 			analysisPlan: def.analysisPlan?.source ?? null,
 			definitionHash: def.hash,
 			sourceDir: def.dir
@@ -92,6 +98,7 @@ export async function importStudy(
 		}
 		if (before && !same(before.normalize, values.normalize))
 			await renormalize(tx, studyId, values.normalize, summary);
+		await checks.recordChecks(tx, actor, studyId, phi, leakage);
 		await audit.record(tx, actor, {
 			action: summary.created ? 'study.create' : 'study.import',
 			entity: 'study',

@@ -28,6 +28,7 @@ import {
 } from '../../domain/study-definition';
 import { ValidationError, type Issue } from '../../errors';
 import { confine, fileLines, fileText, placesOf, type Places } from './files';
+import { readTrainingData, type TrainingData } from './training-data';
 
 export interface LoadedCheckpoint {
 	name: string;
@@ -39,6 +40,8 @@ export interface LoadedCheckpoint {
 	manifest?: CheckpointManifest;
 	outputsPath?: string;
 	outputs?: Located<OutputRow>[];
+	/** The training data it names, read for the leakage check (server/studies/checks.ts). */
+	trainingData?: TrainingData;
 }
 
 export interface StudyDefinition {
@@ -248,6 +251,37 @@ export function loadStudy(dir: string, opts: LoadOptions = {}): StudyDefinition 
 	const caseIds = new Set(cases.map((c) => c.value.id));
 
 	const checkpoints: LoadedCheckpoint[] = study.checkpoints.map((ref, i) => {
+		const cp = loadCheckpoint(ref, i);
+		// Training data named in study.yaml, else in the manifest (relative to the file naming it).
+		const at = ['checkpoints', i, 'training_data'];
+		const training =
+			ref.training_data !== undefined
+				? collect(() =>
+						readTrainingData(
+							ref.training_data!,
+							abs,
+							places,
+							{ file: studyShown, line: yaml.lineOf(at), field: at.join('.') },
+							show,
+							digest
+						)
+					)
+				: cp.manifest?.training_data !== undefined
+					? collect(() =>
+							readTrainingData(
+								cp.manifest!.training_data!,
+								path.dirname(cp.manifestFile!),
+								places,
+								{ file: show(cp.manifestFile!), field: 'training_data' },
+								show,
+								digest
+							)
+						)
+					: undefined;
+		return training ? { ...cp, trainingData: training } : cp;
+	});
+
+	function loadCheckpoint(ref: StudyFile['checkpoints'][number], i: number): LoadedCheckpoint {
 		if (ref.outputs !== undefined) {
 			const shown = show(path.resolve(abs, ref.outputs));
 			const outputs = readPlaced(ref.outputs, ['checkpoints', i, 'outputs'], (real) => {
@@ -276,7 +310,7 @@ export function loadStudy(dir: string, opts: LoadOptions = {}): StudyDefinition 
 			manifestFile: file,
 			manifest
 		};
-	});
+	}
 
 	let analysisPlan: StudyDefinition['analysisPlan'];
 	if (fs.existsSync(path.join(abs, ANALYSIS_PLAN_FILE))) {

@@ -13,7 +13,9 @@ import {
 } from '../../domain/case-upload';
 import { ratingFormSchema, type RatingForm } from '../../domain/rating-form';
 import { DEFAULT_FORM, newStudySchema } from '../../domain/study-setup';
-import { ConflictError, ValidationError } from '../../errors';
+import { findingIssue } from '../../domain/phi/scan';
+import type { PhiSettings } from '../../domain/phi/settings';
+import { ConflictError, formatIssue, ValidationError } from '../../errors';
 import { canChangeStudy, requireThat } from '../auth/access';
 import type { Actor } from '../auth/actors';
 import * as audit from '../audit/record';
@@ -21,6 +23,7 @@ import type { Db } from '../db';
 import { cases, checkpoints, rounds, studies } from '../db/schema';
 import { checkUploadSize } from './files';
 import { ensurePending, upsertCases, type ImportSummary } from './import';
+import * as checks from './checks';
 import * as queries from './queries';
 
 export interface Upload {
@@ -66,10 +69,24 @@ export function digestOf(bytes: Uint8Array): string {
 }
 
 /** Parses and validates an uploaded cases file without writing anything. */
-export function previewCasesUpload(upload: Upload): { digest: string; preview: CasesPreview } {
+export function previewCasesUpload(
+	upload: Upload,
+	phi: PhiSettings | null = null
+): { digest: string; preview: CasesPreview; phi: string[] } {
 	checkUploadSize(upload, 'cases');
 	const parsed = parseCasesUpload(upload.bytes, upload.name);
-	return { digest: digestOf(upload.bytes), preview: previewCases(parsed, PREVIEW_ROWS) };
+	// Likely identifiers are shown (masked) with the preview; saving them needs a confirmation.
+	const findings = checks.scanFile(parsed, upload.name, phi).map(findingIssue).map(formatIssue);
+	return {
+		digest: digestOf(upload.bytes),
+		preview: previewCases(parsed, PREVIEW_ROWS),
+		phi: findings
+	};
+}
+
+/** previewCasesUpload with the study's own identifier patterns. */
+export async function previewCasesFor(db: Db, slug: string, upload: Upload) {
+	return previewCasesUpload(upload, (await queries.bySlug(db, slug)).phi);
 }
 
 async function roundCount(tx: Db, studyId: string, openedOnly: boolean): Promise<number> {
@@ -90,7 +107,8 @@ export async function saveCases(
 	actor: Actor,
 	slug: string,
 	upload: Upload,
-	digest: string
+	digest: string,
+	confirmPhi = false
 ): Promise<ImportSummary['cases'] & { removed: number }> {
 	requireCoordinator(actor);
 	if (digestOf(upload.bytes) !== digest)
@@ -101,6 +119,11 @@ export async function saveCases(
 	const rows = parseCasesUpload(upload.bytes, upload.name);
 	return db.transaction(async (tx) => {
 		const study = await queries.bySlug(tx, slug);
+		const phi = checks.gatePhi(
+			checks.scanFile(rows, upload.name, study.phi),
+			study.phi,
+			confirmPhi
+		);
 		if (await roundCount(tx, study.id, false))
 			throw new ConflictError(
 				'Cases can be replaced only while the study has no round (a round holds their letters)'
@@ -122,6 +145,7 @@ export async function saveCases(
 			.where(and(eq(checkpoints.studyId, study.id), eq(checkpoints.kind, 'local')));
 		for (const cp of local) await ensurePending(tx, cp.id, [...caseIds.values()]);
 		const result = { ...summary.cases, removed: removed.length };
+		await checks.recordChecks(tx, actor, study.id, phi);
 		await audit.record(tx, actor, {
 			action: 'cases.upload',
 			entity: 'study',

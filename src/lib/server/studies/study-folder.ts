@@ -37,8 +37,10 @@ function inside(p: string | null): string | null {
 function relocate(manifest: Record<string, unknown>, from: string, to: string) {
 	const move = (p: string) => path.relative(to, path.resolve(from, p));
 	const adapters = (manifest.adapters as { path: string; scale: number }[] | undefined) ?? [];
+	// Training data stays where it was: the export carries the leakage result, not the data.
+	const { training_data: _training, ...rest } = manifest;
 	return {
-		...manifest,
+		...rest,
 		model: move(String(manifest.model)),
 		adapters: adapters.map((a) => ({ ...a, path: move(a.path) }))
 	};
@@ -123,6 +125,7 @@ export async function studyFiles(db: Db, slug: string, target?: string): Promise
 		checkpoints: refs,
 		...(study.analysis ? { analysis: study.analysis } : {}),
 		...(study.normalize ? { normalize: study.normalize } : {}),
+		...(study.phi ? { phi: study.phi } : {}),
 		form: study.form
 	};
 	return [

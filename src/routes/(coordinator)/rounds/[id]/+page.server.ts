@@ -40,7 +40,15 @@ const step = (to: rounds.RoundStatus) =>
 	}) satisfies Actions[string];
 
 export const actions: Actions = {
-	open: step('open'),
+	// Opening a round with cases leaked into training data needs the confirmation box (audited).
+	open: async ({ params, request, locals }) => {
+		const confirmLeakage = (await request.formData()).get('confirmLeakage') === 'on';
+		try {
+			await rounds.transition(db(), locals.coordinator!, params.id, 'open', { confirmLeakage });
+		} catch (e) {
+			return asFailure(e);
+		}
+	},
 	lock: step('locked'),
 	unblind: step('unblinded'),
 	savePlan: planStep((actor, id, form) =>

@@ -1,4 +1,6 @@
+import { fail } from '@sveltejs/kit';
 import { db } from '$lib/server/app-db';
+import { PhiFindingsError } from '$lib/server/studies/checks';
 import { asFailure, asHttpError } from '$lib/server/http';
 import * as checkpointSetup from '$lib/server/studies/checkpoints';
 import * as studies from '$lib/server/studies/queries';
@@ -23,16 +25,20 @@ async function step<T>(scope: string, fn: () => Promise<T>) {
 	try {
 		return { scope, ...(await fn()) };
 	} catch (e) {
-		return asFailure(e, scope);
+		const failure = asFailure(e, scope);
+		// Likely identifiers: the page offers the audited confirmation with the findings.
+		return e instanceof PhiFindingsError
+			? fail(failure.status, { ...failure.data, phi: true })
+			: failure;
 	}
 }
 
 export const actions: Actions = {
-	previewCases: async ({ request }) => {
+	previewCases: async ({ params, request }) => {
 		const form = await request.formData();
 		return step('cases', async () => {
 			const upload = await setup.uploadOf(form.get('file'));
-			return { file: upload.name, ...setup.previewCasesUpload(upload) };
+			return { file: upload.name, ...(await setup.previewCasesFor(db(), params.slug, upload)) };
 		});
 	},
 	saveCases: async ({ params, request, locals }) => {
@@ -41,7 +47,14 @@ export const actions: Actions = {
 			const upload = await setup.uploadOf(form.get('file'));
 			const digest = String(form.get('digest') ?? '');
 			return {
-				saved: await setup.saveCases(db(), locals.coordinator!, params.slug, upload, digest)
+				saved: await setup.saveCases(
+					db(),
+					locals.coordinator!,
+					params.slug,
+					upload,
+					digest,
+					form.get('confirmPhi') === 'on'
+				)
 			};
 		});
 	},
@@ -62,7 +75,8 @@ export const actions: Actions = {
 				locals.coordinator!,
 				params.slug,
 				upload,
-				checkpoint
+				checkpoint,
+				form.get('confirmPhi') === 'on'
 			);
 			return { imported: { file: upload.name, outputs: s.outputs, checkpoints: s.checkpoints } };
 		});
