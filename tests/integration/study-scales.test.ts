@@ -1,7 +1,8 @@
 /**
  * Scales in a study folder (issue 17 point 1): a form with a 5-point, a yes/no and the two harm
  * dimensions beside a default 4-point one imports on both databases and is stored as parsed; a
- * form with a wrong scale is refused with study.yaml's real line and the field, writing nothing.
+ * form with a wrong scale is refused with study.yaml's real line and the field, writing nothing;
+ * a round on a form with other scales is refused until the rater page scores them.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/lib/errors';
 import { CLI } from '../../src/lib/server/auth/actors';
 import type { Database } from '../../src/lib/server/db';
-import { studies } from '../../src/lib/server/db/schema';
+import { rounds as roundsTable, studies } from '../../src/lib/server/db/schema';
+import * as rounds from '../../src/lib/server/rounds';
 import { importStudy } from '../../src/lib/server/studies/import';
 import { loadStudy } from '../../src/lib/server/studies/loader';
 import { TEST_DATABASES } from '../support/databases';
@@ -100,6 +102,25 @@ describe.each(TEST_DATABASES)('scales in a study folder on $name', ({ create }) 
 			'label',
 			'question'
 		]);
+	});
+
+	it('refuses a round on such a form until the rater page scores its scales', async () => {
+		const summary = await importStudy(database.db, CLI, loadStudy(writeStudy('round', GOOD)));
+		const before = await database.db.select({ n: count() }).from(roundsTable);
+		let error: unknown;
+		try {
+			await rounds.create(database.db, CLI, { studyId: summary.studyId, name: 'R' });
+		} catch (e) {
+			error = e;
+		}
+		expect(error).toBeInstanceOf(ValidationError);
+		expect((error as ValidationError).issues.map((i) => i.field)).toEqual([
+			'form.completeness',
+			'form.fabrication',
+			'form.harm_extent',
+			'form.harm_likelihood'
+		]);
+		expect(await database.db.select({ n: count() }).from(roundsTable)).toEqual(before);
 	});
 
 	it('refuses wrong scales with study.yaml, line and field, writing nothing', async () => {
