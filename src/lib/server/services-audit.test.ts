@@ -46,9 +46,9 @@ const EXCEPTIONS: Record<string, string> = {
 		'(other branch) runs generateStudy with the actor; the job row records it',
 	'generation/job.ts#generateStudy':
 		'(other branch) outputs are written by the job, whose row names the actor',
-	'backup.ts#restoreBackup':
+	'backup/restore.ts#restoreBackup':
 		'(other branch) only the CLI restores: its audit row names the CLI actor without a parameter',
-	'backup.ts#writeBackup': '(other branch) reads the database into a file; changes no rows',
+	'backup/writer.ts#writeBackup': '(other branch) reads the database into a file; changes no rows',
 	'rating.ts#saveScore':
 		'(other branch) a rater scoring: the rating row holds rater and time; one audit row per keystroke would drown the log',
 	'rating.ts#savePreference': '(other branch) as saveScore, for pairwise choices',
