@@ -69,6 +69,8 @@ export interface BackupOptions {
 	overwrite?: boolean;
 	/** The drizzle migration folder, to name migrations in the header (default ./drizzle). */
 	migrationsDir?: string;
+	/** Rows per COPY statement on PGlite (default 5,000); tests use small pages. */
+	pageRows?: number;
 }
 
 export interface RestoreOptions {

@@ -1,7 +1,7 @@
 /**
  * Writing a backup: the whole database in one file. The backup reads one snapshot (a read-only
- * repeatable-read transaction) and streams it table by table, parents first, so memory stays
- * flat at any size; the file appears only once complete.
+ * repeatable-read transaction) and streams it table by table, parents first, each through COPY,
+ * so memory stays flat at any size; the file appears only once complete.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -11,7 +11,7 @@ import { sql } from 'drizzle-orm';
 import pkg from '../../../../package.json' with { type: 'json' };
 import { ConflictError } from '../../errors';
 import type { Db } from '../db';
-import { copyOut, rawClient } from '../db/copy';
+import { copyOut, rawClient, sqlLiteral } from '../db/copy';
 import {
 	checkNoOtherTables,
 	primaryKey,
@@ -31,8 +31,8 @@ import {
 import { appliedMigrations, defaultMigrationsDir } from './migrations';
 import { appTables, quoteIdent, type AppTable } from './tables';
 
-/** Rows per FETCH when reading. */
-const FETCH_ROWS = 500;
+/** Rows per COPY statement on PGlite (a page of the outputs table, at most a few MB). */
+const PAGE_ROWS = 5000;
 
 /**
  * Writes the whole database to `file` (gzip JSON Lines). The file appears only once complete
@@ -70,9 +70,6 @@ export async function writeBackup(
 					tables: tables.map((t) => t.name)
 				};
 				const h = header;
-				// PostgreSQL streams each table with one COPY; PGlite, whose COPY fills a Blob, reads
-				// through a cursor in batches (flat memory there too).
-				const copy = rawClient(tx).kind === 'postgres';
 				async function* lines(): AsyncGenerator<string | Uint8Array> {
 					const hash = createHash('sha256');
 					const emit = (line: string) => {
@@ -90,17 +87,11 @@ export async function writeBackup(
 							}) + '\n'
 						);
 						let n = 0;
-						if (copy)
-							for await (const chunk of copyOut(tx, [await rowQuery(tx, t, cols)], ROW_LINES)) {
-								n += countLines(chunk);
-								hash.update(chunk);
-								yield chunk;
-							}
-						else
-							for await (const batch of tableRows(tx, t, cols)) {
-								n += batch.length;
-								yield emit(batch.join('\n') + '\n');
-							}
+						for await (const chunk of tableLines(tx, t, cols, opts.pageRows ?? PAGE_ROWS)) {
+							n += countLines(chunk);
+							hash.update(chunk);
+							yield chunk;
+						}
 						counts.push({ table: t.name, rows: n });
 						total += n;
 						yield emit(JSON.stringify({ tableEnd: t.name, rows: n }) + '\n');
@@ -138,14 +129,6 @@ export async function writeBackup(
 	};
 }
 
-/** The query giving each row of a table as one JSON array of text values, primary-key order. */
-async function rowQuery(tx: Db, table: AppTable, columns: CatalogColumn[]): Promise<string> {
-	const pk = await primaryKey(tx, table);
-	const values = columns.map((c) => `${quoteIdent(c.name)}::text`).join(', ');
-	const order = pk.length ? ` order by ${pk.map(quoteIdent).join(', ')}` : '';
-	return `select array_to_json(array[${values}]::text[])::text as r from ${table.sqlName}${order}`;
-}
-
 /**
  * COPY options under which each JSON row comes out as it is, one per line: CSV quoting is never
  * triggered, since the JSON text holds no raw line break or control character (array_to_json
@@ -160,26 +143,53 @@ function countLines(chunk: Uint8Array): number {
 	return n;
 }
 
-/** The rows of one table as JSON arrays of text values, primary-key order, in batches. */
-async function* tableRows(
+/**
+ * The rows of one table, one JSON array of text values a line, in primary-key order, as COPY
+ * writes them. PostgreSQL streams the table in one statement. PGlite, whose COPY fills a Blob,
+ * reads it in pages of `pageRows` by key (each page starts after the last key of the one before),
+ * so memory stays flat there too; the caller's transaction makes the pages one snapshot.
+ */
+async function* tableLines(
 	tx: Db,
 	table: AppTable,
-	columns: CatalogColumn[]
-): AsyncGenerator<string[]> {
-	const cursor = 'blindeval_backup';
-	await tx.execute(
-		sql.raw(`declare ${cursor} no scroll cursor for ${await rowQuery(tx, table, columns)}`)
-	);
-	try {
-		for (;;) {
-			const batch = await rows<{ r: string }>(
-				tx,
-				sql.raw(`fetch forward ${FETCH_ROWS} from ${cursor}`)
-			);
-			if (batch.length) yield batch.map((b) => b.r);
-			if (batch.length < FETCH_ROWS) break;
-		}
-	} finally {
-		await tx.execute(sql.raw(`close ${cursor}`));
+	columns: CatalogColumn[],
+	pageRows: number
+): AsyncGenerator<Uint8Array> {
+	const pk = await primaryKey(tx, table);
+	const values = columns.map((c) => `${quoteIdent(c.name)}::text`).join(', ');
+	const order = pk.length ? ` order by ${pk.map(quoteIdent).join(', ')}` : '';
+	const select = `select array_to_json(array[${values}]::text[])::text as r from ${table.sqlName}`;
+	if (rawClient(tx).kind === 'postgres' || !pk.length) {
+		yield* copyOut(tx, [select + order], ROW_LINES);
+		return;
 	}
+	const keys = pk.map((name) => {
+		const at = columns.findIndex((c) => c.name === name);
+		return { at, sql: quoteIdent(name), type: columns[at]!.type };
+	});
+	let after = '';
+	for (;;) {
+		let last = '';
+		let n = 0;
+		for await (const chunk of copyOut(
+			tx,
+			[`${select}${after}${order} limit ${pageRows}`],
+			ROW_LINES
+		)) {
+			n += countLines(chunk);
+			last = lastLine(chunk) ?? last;
+			yield chunk;
+		}
+		if (n < pageRows) return;
+		const key = JSON.parse(last) as string[];
+		after = ` where (${keys.map((k) => k.sql).join(', ')}) > (${keys.map((k) => `${sqlLiteral(key[k.at]!)}::${k.type}`).join(', ')})`;
+	}
+}
+
+/** The last complete line of a chunk that ends with a line end (undefined when it holds none). */
+function lastLine(chunk: Uint8Array): string | undefined {
+	const end = chunk.lastIndexOf(10);
+	if (end < 0) return undefined;
+	const start = chunk.lastIndexOf(10, end - 1) + 1;
+	return Buffer.from(chunk.buffer, chunk.byteOffset + start, end - start).toString('utf8');
 }
