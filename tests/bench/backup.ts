@@ -92,7 +92,12 @@ const database = await openBenchDatabase();
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'blindeval-bench-backup-'));
 console.log('blindeval backup benchmark');
 console.log(`machine   ${os.cpus().length} cores, Node ${process.version}, ${database.kind}`);
-console.log(`date      ${new Date().toISOString()}`);
+console.log(
+	`date      ${new Date().toISOString()}, load average ${os
+		.loadavg()
+		.map((l) => l.toFixed(1))
+		.join(' ')}`
+);
 const rate = (rows: number, s: number) => Math.round(rows / s);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const restoreOnce = (db: Db, file: string) =>
@@ -125,7 +130,7 @@ try {
 		console.log(
 			`${label.padEnd(18)} ${rows.toLocaleString('en')} rows, file ${mb(b.result.bytes)}\n` +
 				`  backup   ${b.seconds.toFixed(1)} s (${rate(rows, b.seconds).toLocaleString('en')} rows/s), bare COPY TO ${dump.seconds.toFixed(1)} s (${rate(dump.rows, dump.seconds).toLocaleString('en')} rows/s), ratio ${(rate(rows, b.seconds) / rate(dump.rows, dump.seconds)).toFixed(2)}; RSS ${mb(b.before)} → peak ${mb(b.peak)} (+${mb(b.peak - b.before)})\n` +
-				`  restore  ${r.seconds.toFixed(1)} s (${rate(rows, r.seconds).toLocaleString('en')} rows/s), bare COPY FROM ${bare.seconds.toFixed(1)} s (${rate(dump.rows, bare.seconds).toLocaleString('en')} rows/s), ratio ${(rate(rows, r.seconds) / rate(dump.rows, bare.seconds)).toFixed(2)}; RSS ${mb(r.before)} → peak ${mb(r.peak)} (+${mb(r.peak - r.before)})`
+				`  restore  ${r.seconds.toFixed(1)} s (${rate(rows, r.seconds).toLocaleString('en')} rows/s), bare COPY FROM ${bare.seconds.toFixed(1)} s (${rate(dump.rows, bare.seconds).toLocaleString('en')} rows/s), ratio ${(rate(rows, r.seconds) / rate(dump.rows, bare.seconds)).toFixed(2)}; RSS ${mb(r.before)} → peak ${mb(r.peak)} (+${mb(r.peak - r.before)}); load ${os.loadavg()[0]!.toFixed(1)}`
 		);
 	}
 } finally {

@@ -4,10 +4,12 @@
  *
  * Writes a study folder of 10,000 cases (the demo's cases, repeated under new ids) with two
  * imported output sets of 10,000 letters each, then loads it (parse and validate the files) and
- * imports it into a fresh database (one transaction), and imports it a second time unchanged
- * (nothing to write). Prints time and the peak RSS next to the RSS before, on the database given
- * (target: the import ≤ 5 s on PostgreSQL). Baseline in the same run: the load alone, which any
- * import must do.
+ * imports it into emptied tables (one transaction), BENCH_ROUNDS times (default 3), alternating
+ * with a bare `COPY FROM` of the same rows (studies, checkpoints, cases, outputs as the import
+ * wrote them) in one transaction: the baseline for the database's share on this machine. Then it
+ * imports the folder a second time unchanged (nothing to write). Prints medians and min–max, the
+ * ratio import ÷ bare COPY, the load average, and the peak RSS next to the RSS before (target:
+ * the import ≤ 5 s on PostgreSQL). The load alone (parse and validate) is printed apart.
  *
  * Database: embedded PGlite in memory, or PostgreSQL when DATABASE_URL is set.
  */
@@ -15,11 +17,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CLI } from '../../src/lib/server/auth/actors';
-import { importStudy } from '../../src/lib/server/studies/import';
+import { sql } from 'drizzle-orm';
+import type { Db } from '../../src/lib/server/db';
+import { copyIn, copyOut } from '../../src/lib/server/db/copy';
+import { importStudy, type ImportSummary } from '../../src/lib/server/studies/import';
 import { loadStudy } from '../../src/lib/server/studies/loader';
 import { measure, mb, openBenchDatabase } from './support';
 
 const CASES = Number(process.env.BENCH_CASES ?? 10_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 function writeStudy(dir: string): void {
 	const demo = 'studies/demo';
@@ -58,13 +64,59 @@ function writeStudy(dir: string): void {
 	fs.writeFileSync(path.join(dir, 'study.yaml'), yaml);
 }
 
+const STUDY_TABLES = ['studies', 'checkpoints', 'cases', 'outputs'];
+
+/** The study's rows as COPY text, one file per table: what the bare COPY FROM loads. */
+async function dumpStudy(db: Db, dir: string): Promise<void> {
+	for (const table of STUDY_TABLES) {
+		const out = fs.createWriteStream(path.join(dir, `${table}.copy`));
+		for await (const chunk of copyOut(db, [`select * from ${table}`], 'format text'))
+			if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
+		await new Promise<void>((r) => out.end(() => r()));
+	}
+}
+
+/** Empties the study tables (as before a first import). */
+const empty = (db: Db) => db.execute(sql.raw(`truncate table studies, audit_log cascade`));
+
+/** Bare COPY FROM of the dumped rows, 2 MB statements, in one transaction: the baseline. */
+const bareCopyIn = (db: Db, dir: string) =>
+	measure(() =>
+		db.transaction(async (tx) => {
+			for (const table of STUDY_TABLES) {
+				let pending = '';
+				for await (const chunk of fs.createReadStream(path.join(dir, `${table}.copy`), {
+					encoding: 'utf8',
+					highWaterMark: 2 * 1024 * 1024
+				})) {
+					pending += chunk;
+					const cut = pending.lastIndexOf('\n') + 1;
+					if (cut) await copyIn(tx, table, pending.slice(0, cut));
+					pending = pending.slice(cut);
+				}
+			}
+		})
+	);
+
+const median = (xs: number[]) => {
+	const s = [...xs].sort((a, b) => a - b);
+	return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const range = (xs: number[]) =>
+	`median ${median(xs).toFixed(2)} s (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})`;
+
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'blindeval-bench-import-'));
 const dir = path.join(work, 'wang');
 writeStudy(dir);
 const database = await openBenchDatabase();
 console.log('blindeval import benchmark');
 console.log(`machine   ${os.cpus().length} cores, Node ${process.version}, ${database.kind}`);
-console.log(`date      ${new Date().toISOString()}`);
+console.log(
+	`date      ${new Date().toISOString()}, load average ${os
+		.loadavg()
+		.map((l) => l.toFixed(1))
+		.join(' ')}`
+);
 try {
 	const load = await measure(async () => loadStudy(dir));
 	const def = load.result;
@@ -74,13 +126,29 @@ try {
 	console.log(
 		`load      ${load.seconds.toFixed(2)} s (parse and validate); RSS ${mb(load.before)} → peak ${mb(load.peak)}`
 	);
-	const first = await measure(() => importStudy(database.db, CLI, loadStudy(dir)));
+	// The study is loaded once (above, and as a baseline); each import below writes it into
+	// emptied tables, alternating with a bare COPY FROM of the same rows (ROUNDS pairs).
+	const imports: Awaited<ReturnType<typeof measure<ImportSummary>>>[] = [];
+	const bares: Awaited<ReturnType<typeof bareCopyIn>>[] = [];
+	for (let i = 0; i < ROUNDS; i++) {
+		await empty(database.db);
+		imports.push(await measure(() => importStudy(database.db, CLI, def)));
+		if (i === 0) await dumpStudy(database.db, work);
+		await empty(database.db);
+		bares.push(await bareCopyIn(database.db, work));
+	}
+	await empty(database.db);
+	const first = await measure(() => importStudy(database.db, CLI, def));
+	const t = imports.map((m) => m.seconds);
+	const tb = bares.map((m) => m.seconds);
+	const peak = Math.max(...imports.map((m) => m.peak));
 	console.log(
-		`import    ${first.seconds.toFixed(2)} s (load included; into the database ${(first.seconds - load.seconds).toFixed(2)} s): ${first.result.cases.added} cases, ${first.result.outputs.added} outputs; RSS ${mb(first.before)} → peak ${mb(first.peak)} (+${mb(first.peak - first.before)})`
+		`import    ${range(t)} into the database (load not included): ${first.result.cases.added} cases, ${first.result.outputs.added} outputs; RSS ${mb(imports[0]!.before)} → peak ${mb(peak)} (+${mb(peak - imports[0]!.before)})\n` +
+			`bare COPY ${range(tb)} (the same rows, one transaction); ratio import ÷ bare COPY ${(median(t) / median(tb)).toFixed(2)}; load ${os.loadavg()[0]!.toFixed(1)}`
 	);
 	const again = await measure(() => importStudy(database.db, CLI, loadStudy(dir)));
 	console.log(
-		`re-import ${again.seconds.toFixed(2)} s unchanged (${again.result.outputs.unchanged} outputs unchanged); RSS peak ${mb(again.peak)}`
+		`re-import ${again.seconds.toFixed(2)} s unchanged, load included (${again.result.outputs.unchanged} outputs unchanged); RSS peak ${mb(again.peak)}`
 	);
 } finally {
 	await database.close();

@@ -97,6 +97,13 @@ describe.each(TEST_DATABASES)('COPY backup and restore from $name', (source) => 
 		expect(rows.comments!.some((r) => r.includes('\\\\N'))).toBe(true);
 	});
 
+	it('writes the same rows in pages of a few rows (many COPY statements on PGlite)', async () => {
+		const paged = path.join(work, 'paged.gz');
+		const summary = await writeBackup(database.db, paged, { pageRows: 3 });
+		expect(fileRows(paged)).toEqual(expected);
+		expect(summary.rows).toBe(Object.values(expected).reduce((n, rows) => n + rows.length, 0));
+	});
+
 	for (const target of TEST_DATABASES)
 		it(`restores into a fresh ${target.name} database: every row as it was`, async () => {
 			const fresh = await target.create();

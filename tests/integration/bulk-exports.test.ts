@@ -135,6 +135,65 @@ describe.each(TEST_DATABASES)('COPY exports on $name', ({ create }) => {
 		}
 	});
 
+	it('one snapshot: saves committed while an export runs are in all of it or in none', async () => {
+		// The first and the last rating of the long export, written together by every save below.
+		const ends = async () => {
+			const order = sql`from ratings r join assignments a on a.id = r.assignment_id
+				join raters ra on ra.id = a.rater_id where a.round_id = ${demo}`;
+			const [first] = await rowsOf<{ id: string; d: string }>(
+				sql`select r.assignment_id as id, r.dimension as d ${order}
+				order by ra.pseudonym, a.position, r.dimension limit 1`
+			);
+			const [last] = await rowsOf<{ id: string; d: string }>(
+				sql`select r.assignment_id as id, r.dimension as d ${order}
+				order by ra.pseudonym desc, a.position desc, r.dimension desc limit 1`
+			);
+			return [first!, last!] as const;
+		};
+		const rowsOf = async <T>(q: ReturnType<typeof sql>) => {
+			const r = (await database.db.execute(q)) as unknown;
+			return (Array.isArray(r) ? r : (r as { rows: T[] }).rows) as T[];
+		};
+		const [first, last] = await ends();
+		const save = (score: number) =>
+			database.db.transaction(async (tx) => {
+				for (const r of [first, last])
+					await tx.execute(
+						sql`update ratings set score = ${score} where assignment_id = ${r.id} and dimension = ${r.d}`
+					);
+			});
+		await save(1);
+		const scoreAt = (csvText: string, line: 'first' | 'last') => {
+			const lines = csvText.split('\r\n').filter(Boolean);
+			const column = lines[0]!.split(',').indexOf('score');
+			return lines[line === 'first' ? 1 : lines.length - 1]!.split(',')[column];
+		};
+		for (let run = 0; run < 3; run++) {
+			// Saves alternate 2 and 3 in both places for as long as the export runs, which reads one
+			// row per statement on PGlite and yields to the saves between its chunks.
+			let exporting = true;
+			let saves = 0;
+			const saver = (async () => {
+				while (exporting) {
+					await save(2 + (saves % 2));
+					saves++;
+					// PGlite answers through microtasks only: let the export's timers run.
+					await new Promise((r) => setImmediate(r));
+				}
+			})();
+			const out = await exportStream(database.db, CLI, demo, 'long', 1);
+			let text = '';
+			for await (const c of out.chunks) {
+				text += c;
+				await new Promise((r) => setImmediate(r));
+			}
+			exporting = false;
+			await saver;
+			expect(saves).toBeGreaterThan(0);
+			expect(scoreAt(text, 'first')).toBe(scoreAt(text, 'last'));
+		}
+	});
+
 	it('a consumer that stops early leaves the database usable', async () => {
 		const out = await exportStream(database.db, CLI, demo, 'long');
 		for await (const _ of out.chunks) break;

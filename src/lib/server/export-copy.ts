@@ -13,13 +13,14 @@
  *
  * On PostgreSQL the whole export is one statement: one snapshot, streamed with backpressure. On
  * PGlite, whose COPY fills a Blob, it is one statement per span of each rater's positions (about
- * `pageSize` rows), so memory stays flat there too.
+ * `pageSize` rows), so memory stays flat there too, all in one transaction (one snapshot,
+ * `snapshotOut`): a save committed during an export is in all of it or in none.
  */
 import { asc, eq, sql } from 'drizzle-orm';
 import { crlfRecords } from '../domain/csv-records';
 import type { RatingForm } from '../domain/rating-form';
 import type { Db } from './db';
-import { copyOut, rawClient, sqlLiteral, uuidLiteral } from './db/copy';
+import { copyOut, rawClient, snapshotOut, sqlLiteral, uuidLiteral } from './db/copy';
 import { assignments, raters } from './db/schema';
 
 export interface CopyTarget {
@@ -155,9 +156,10 @@ export async function* csvLines(
 	const build = format === 'long' ? longQuery : wideQuery;
 	const decoder = new TextDecoder('utf-8');
 	const crlf = crlfRecords();
-	for await (const bytes of copyOut(db, queries(db, t, build, pageSize), 'format csv')) {
-		const chunk = crlf(decoder.decode(bytes, { stream: true }));
-		if (chunk) yield chunk;
+	const bytes = snapshotOut(db, (tx) => copyOut(tx, queries(tx, t, build, pageSize), 'format csv'));
+	for await (const chunk of bytes) {
+		const text = crlf(decoder.decode(chunk, { stream: true }));
+		if (text) yield text;
 	}
 	const rest = crlf(decoder.decode());
 	if (rest) yield rest;

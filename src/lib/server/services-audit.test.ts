@@ -18,8 +18,7 @@ const CHANGE_VERB =
 
 /**
  * Mutating exports that are deliberately not "actor + audit row", each with its reason. Keys are
- * `<path under src/lib/server>#<name>`. Entries marked (other branch) belong to backup.ts, which
- * another branch was splitting when these were reviewed; the lead revisits them after merging.
+ * `<path under src/lib/server>#<name>`.
  */
 const EXCEPTIONS: Record<string, string> = {
 	'app-db.ts#startDatabase': 'opens the connection and runs migrations at start-up; no data change',
@@ -48,9 +47,9 @@ const EXCEPTIONS: Record<string, string> = {
 		'takes the actor and hands it to prepareGeneration: importStudy audits the import, run() audits the generation when it ends (a closure this check cannot follow)',
 	'generation/job.ts#generateStudy':
 		'takes the actor; as startInBackground, the audit rows come from importStudy and from run() (a closure this check cannot follow)',
-	'backup.ts#restoreBackup':
-		'(other branch) only the CLI restores: its audit row names the CLI actor without a parameter',
-	'backup.ts#writeBackup': '(other branch) reads the database into a file; changes no rows',
+	'backup/restore.ts#restoreBackup':
+		'only the CLI restores: its audit row names the CLI actor without a parameter',
+	'backup/writer.ts#writeBackup': 'reads the database into a file; changes no rows',
 	'rating.ts#saveScore':
 		'audited inside its one SQL statement (the `logged` step of saveAnswer inserts the audit row, for speed), not through audit.record; tests/integration/rating-save.test.ts checks the row',
 	'rating.ts#savePreference': 'as saveScore, for pairwise choices',

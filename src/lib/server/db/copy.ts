@@ -6,12 +6,15 @@
  *   `COPY … FROM STDIN` as a Writable.
  * - PGlite moves a whole COPY through a Blob (`/dev/blob`), so callers that need flat memory on
  *   PGlite split their work into several COPY statements (by key ranges), inside a transaction
- *   when they need one snapshot.
+ *   when they need one snapshot (`snapshotOut`).
  *
  * COPY takes no bind parameters: values are written into the statement as literals by
  * `sqlLiteral` (escape-string syntax, so the result is the same whatever
  * standard_conforming_strings says). Never build a COPY statement from text any other way.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { PGliteInterface } from '@electric-sql/pglite';
 import type postgres from 'postgres';
 import type { Db } from './index';
@@ -63,6 +66,55 @@ export async function* copyOut(
 		}
 	}
 }
+
+/**
+ * The bytes `produce` writes, all read from one snapshot of the database.
+ *
+ * - PostgreSQL: `produce` runs on `db` as it is, and must read with one statement (one COPY is
+ *   one snapshot), which streams with backpressure.
+ * - PGlite: `produce` runs in one read-only repeatable-read transaction, so its several COPY
+ *   statements see the same data. PGlite runs one transaction at a time and makes every other
+ *   query wait for it, so the transaction must not last as long as a slow reader: the bytes go
+ *   to a spool file at database speed, the transaction ends, and the file is then read out. The
+ *   file is unlinked as soon as it is open (readable by its owner only meanwhile), so nothing is
+ *   left behind even by a crash; memory stays flat.
+ */
+export async function* snapshotOut(
+	db: Db,
+	produce: (db: Db) => AsyncIterable<Uint8Array>
+): AsyncGenerator<Uint8Array> {
+	if (rawClient(db).kind === 'postgres') {
+		yield* produce(db);
+		return;
+	}
+	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'blindeval-spool-'));
+	let handle: fs.promises.FileHandle;
+	try {
+		handle = await fs.promises.open(path.join(dir, 'spool'), 'w+', 0o600);
+	} finally {
+		fs.rmSync(dir, { recursive: true, force: true });
+	}
+	try {
+		await db.transaction(
+			async (tx) => {
+				for await (const chunk of produce(tx)) await handle.write(chunk);
+			},
+			{ isolationLevel: 'repeatable read', accessMode: 'read only' }
+		);
+		for (let position = 0; ;) {
+			const buffer = Buffer.allocUnsafe(SPOOL_READ);
+			const { bytesRead } = await handle.read(buffer, 0, SPOOL_READ, position);
+			if (!bytesRead) break;
+			position += bytesRead;
+			yield buffer.subarray(0, bytesRead);
+		}
+	} finally {
+		await handle.close();
+	}
+}
+
+/** Bytes per read of a spool file. */
+const SPOOL_READ = 1024 * 1024;
 
 /**
  * `COPY target FROM STDIN` with the given text (PostgreSQL's text format unless `options` says

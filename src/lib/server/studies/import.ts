@@ -176,14 +176,16 @@ export async function upsertCases(
 			.where(eq(cases.id, old.id));
 		summary.cases.updated++;
 	}
-	// New cases go in with one COPY: a study of 10,000 cases is one statement, not 10,000.
-	const lines = added.map(({ row, line }) => {
-		const id = randomUUID();
-		ids.set(row.externalId, id);
-		return {
-			line,
-			text: copyRow([
-				id,
+	// New cases go in through COPY: a study of 10,000 cases is a few statements, not 10,000.
+	for (const { row } of added) ids.set(row.externalId, randomUUID());
+	await copyRows(
+		tx,
+		'cases (id, study_id, external_id, position, source, reference, gold_modality, gold_icd10)',
+		file,
+		added,
+		({ row }) =>
+			copyRow([
+				ids.get(row.externalId)!,
 				studyId,
 				row.externalId,
 				String(row.position),
@@ -192,13 +194,6 @@ export async function upsertCases(
 				row.goldModality,
 				row.goldIcd10
 			])
-		};
-	});
-	await copyRows(
-		tx,
-		'cases (id, study_id, external_id, position, source, reference, gold_modality, gold_icd10)',
-		file,
-		lines
 	);
 	summary.cases.added += added.length;
 	return ids;
@@ -303,9 +298,9 @@ export async function upsertImported(
 		tx,
 		'outputs (case_id, checkpoint_id, status, raw_text, text, normalization, provenance)',
 		cp.outputsPath ?? 'outputs',
-		added.map(({ row, line }) => ({
-			line,
-			text: copyRow([
+		added,
+		({ row }) =>
+			copyRow([
 				row.caseId,
 				row.checkpointId,
 				row.status,
@@ -314,7 +309,6 @@ export async function upsertImported(
 				JSON.stringify(row.normalization),
 				JSON.stringify(row.provenance)
 			])
-		}))
 	);
 	summary.outputs.added += added.length;
 }
@@ -339,22 +333,40 @@ type CaseInsert = {
 	goldIcd10: string | null;
 };
 
+/** Characters of COPY text per statement: memory stays bounded however large the study. */
+const COPY_CHARS = 2 * 1024 * 1024;
+
 /**
- * New rows in one COPY (the file has been validated already, so a refusal here is a database
- * constraint): an error names the file and the line of the row COPY reports.
+ * New rows through COPY, in statements of about COPY_CHARS, all in one savepoint (the file has
+ * been validated already, so a refusal here is a database constraint): an error names the file
+ * and the line of the row COPY reports.
  */
-async function copyRows(
+async function copyRows<T extends { line: number }>(
 	tx: Db,
 	target: string,
 	file: string,
-	rows: { line: number; text: string }[]
+	rows: T[],
+	/** The row in COPY's text format, written when its statement is (not all at once). */
+	text: (row: T) => string
 ): Promise<void> {
 	if (!rows.length) return;
+	let start = 0;
 	try {
-		await tx.transaction((sp) => copyIn(sp, target, rows.map((r) => r.text).join('\n') + '\n'));
+		await tx.transaction(async (sp) => {
+			while (start < rows.length) {
+				const data: string[] = [];
+				let chars = 0;
+				for (let i = start; i < rows.length && chars < COPY_CHARS; i++) {
+					data.push(text(rows[i]!));
+					chars += data.at(-1)!.length + 1;
+				}
+				await copyIn(sp, target, data.join('\n') + '\n');
+				start += data.length;
+			}
+		});
 	} catch (e) {
 		const where = /\bline (\d+)\b/.exec(String((e as { where?: unknown }).where ?? ''));
-		const row = where ? rows[Number(where[1]) - 1] : undefined;
+		const row = where ? rows[start + Number(where[1]) - 1] : undefined;
 		const message = e instanceof Error ? e.message : String(e);
 		throw new ValidationError(
 			[row ? { file, line: row.line, message } : { file, message }],

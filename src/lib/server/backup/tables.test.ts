@@ -1,6 +1,6 @@
 import { integer, pgSchema, pgTable, text, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core';
 import { describe, expect, it } from 'vitest';
-import { appTables } from './backup';
+import { appTables } from './tables';
 
 describe('appTables', () => {
 	it('finds every table of the app schema, each after the tables it references', () => {
