@@ -23,7 +23,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { openDatabase, type Database } from '../../src/lib/server/db';
+import postgres from 'postgres';
 import { AppServer, ensureBuild } from '../support/app-server';
+import { CpuMeter } from '../support/cpu-time';
 import { TEST_DATABASES } from '../support/databases';
 import { describeFaultResult, faultRun } from '../support/fault-run';
 import { LoadClient } from '../support/load-client';
@@ -57,13 +59,20 @@ interface Figures {
 	p95: number;
 	p99: number;
 	errors: number;
+	/** CPU time the server and its database backends used in the measured part (ms). */
+	cpu: { server: number; database: number };
+}
+
+interface Meter {
+	start(): Promise<unknown>;
+	stop(): Promise<Figures['cpu']>;
 }
 
 const fmt = (f: Figures) =>
 	`${f.perSecond.toFixed(0)} req/s, p50 ${f.p50.toFixed(1)} ms, p95 ${f.p95.toFixed(1)} ms, p99 ${f.p99.toFixed(1)} ms, errors ${f.errors} (${f.requests} requests)`;
 
 /** The baseline: C connections calling /api/health back to back for `seconds` (after 1 s warm-up). */
-async function trivial(client: LoadClient, seconds: number): Promise<Figures> {
+async function trivial(client: LoadClient, seconds: number, meter: Meter): Promise<Figures> {
 	const latencies: number[] = [];
 	let errors = 0;
 	let measuring = false;
@@ -78,15 +87,18 @@ async function trivial(client: LoadClient, seconds: number): Promise<Figures> {
 	};
 	await Promise.all(Array.from({ length: CONNECTIONS }, worker)); // warm-up
 	measuring = true;
+	await meter.start();
 	const started = performance.now();
 	end = started + seconds * 1000;
 	await Promise.all(Array.from({ length: CONNECTIONS }, worker));
 	const elapsed = (performance.now() - started) / 1000;
+	const cpu = await meter.stop();
 	return {
 		requests: latencies.length,
 		perSecond: latencies.length / elapsed,
 		...percentiles(latencies),
-		errors
+		errors,
+		cpu
 	};
 }
 
@@ -107,6 +119,9 @@ async function loadRun(kind: 'postgres' | 'pglite', raterCount: number): Promise
 		};
 		drop = async () => fs.rmSync(dataDir, { recursive: true, force: true });
 	}
+	// BENCH_SERVER_NODE_OPTIONS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the server.
+	if (process.env.BENCH_SERVER_NODE_OPTIONS)
+		env = { ...env, NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS };
 	const server = new AppServer(PORT, env);
 	const client = new LoadClient(server.origin, CONNECTIONS);
 	try {
@@ -119,16 +134,36 @@ async function loadRun(kind: 'postgres' | 'pglite', raterCount: number): Promise
 		}));
 		const planned = plans.reduce((n, p) => n + p.saves.length, 0);
 		await server.start();
+		const watcher = kind === 'postgres' ? postgres(env.DATABASE_URL!, { max: 1 }) : null;
+		// The server, and on PostgreSQL its connections' backends (not the watcher's own).
+		const serverMeter = new CpuMeter(async () => [server.pid!]);
+		const databaseMeter = new CpuMeter(async () =>
+			watcher
+				? (
+						await watcher<{ pid: number }[]>`
+							select pid from pg_stat_activity
+							where datname = current_database() and pid <> pg_backend_pid()`
+					).map((r) => r.pid)
+				: []
+		);
+		const meter = {
+			start: () => Promise.all([serverMeter.start(), databaseMeter.start()]),
+			stop: async () => ({ server: await serverMeter.stop(), database: await databaseMeter.stop() })
+		};
 
-		const base = await trivial(client, Number(args.seconds));
+		const base = await trivial(client, Number(args.seconds), meter);
+		await meter.start();
 		const { runs, seconds } = await driveRaters(client, plans, { retryMs: 100 });
+		const savesCpu = await meter.stop();
+		await watcher?.end();
 		const latencies = runs.flatMap((r) => r.latencies);
 		const acknowledged = runs.reduce((n, r) => n + r.acknowledged, 0);
 		const saves: Figures = {
 			requests: latencies.length,
 			perSecond: acknowledged / seconds,
 			...percentiles(latencies),
-			errors: runs.reduce((n, r) => n + r.errors, 0)
+			errors: runs.reduce((n, r) => n + r.errors, 0),
+			cpu: savesCpu
 		};
 		await server.stop();
 		database = await open();
@@ -137,7 +172,7 @@ async function loadRun(kind: 'postgres' | 'pglite', raterCount: number): Promise
 
 		const ratio = saves.perSecond / base.perSecond;
 		console.log(
-			`\n${kind === 'postgres' ? 'PostgreSQL 15' : 'PGlite (embedded)'}: ${raterCount} raters, ${CONNECTIONS} connections, ${planned} saves (${seconds.toFixed(1)} s)`
+			`\n${kind === 'postgres' ? 'PostgreSQL 15' : 'PGlite (embedded)'}: ${raterCount} raters, ${CONNECTIONS} connections, ${planned} saves (${seconds.toFixed(1)} s), load average now ${os.loadavg()[0]!.toFixed(1)}`
 		);
 		console.log(`  trivial endpoint (GET /api/health): ${fmt(base)}`);
 		console.log(`  saves (PUT scores, comments, corrections): ${fmt(saves)}`);
@@ -145,6 +180,18 @@ async function loadRun(kind: 'postgres' | 'pglite', raterCount: number): Promise
 			`  ratio saves/trivial ${ratio.toFixed(2)} (target ≥ 0.25: ${ratio >= 0.25 ? 'met' : 'MISSED'}); ` +
 				`p99 ${saves.p99.toFixed(1)} ms (target ≤ 50 ms: ${saves.p99 <= 50 ? 'met' : 'MISSED'}); ` +
 				`errors ${saves.errors} (target 0: ${saves.errors === 0 ? 'met' : 'MISSED'})`
+		);
+		const perRequest = (f: Figures) => ({
+			server: f.cpu.server / f.requests,
+			database: f.cpu.database / f.requests,
+			all: (f.cpu.server + f.cpu.database) / f.requests
+		});
+		const cpuTrivial = perRequest(base).all;
+		const cpu = perRequest(saves);
+		const cpuSave = cpu.all;
+		console.log(
+			`  CPU per request: trivial ${cpuTrivial.toFixed(3)} ms, save ${cpuSave.toFixed(3)} ms (server ${cpu.server.toFixed(3)} + database ${cpu.database.toFixed(3)}); ` +
+				`ratio trivial/save ${(cpuTrivial / cpuSave).toFixed(2)} (what the throughput ratio would be with the CPU to themselves)`
 		);
 		console.log(
 			`  in the database: acknowledged ${verdict.acknowledged}, stored ${verdict.stored}, lost ${verdict.lost}, duplicated ${verdict.duplicated}, wrong final values ${verdict.wrongFinal}`
@@ -195,9 +242,12 @@ async function faults(): Promise<void> {
 	}
 }
 
-const date = new Date().toISOString().slice(0, 10);
+const date = new Date().toISOString().slice(0, 16).replace('T', ' ');
 console.log(
-	`rating-day benchmark${args.faults ? ' (faults)' : ''}, ${date}, ${os.cpus().length} cores, Node ${process.version}`
+	`rating-day benchmark${args.faults ? ' (faults)' : ''}, ${date} UTC, ${os.cpus().length} cores, Node ${process.version}, load average ${os
+		.loadavg()
+		.map((l) => l.toFixed(1))
+		.join(' ')}`
 );
 ensureBuild();
 if (args.faults) await faults();
