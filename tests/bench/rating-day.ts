@@ -15,8 +15,15 @@
  * with SIGKILL mid-load and restarted, on PostgreSQL and on PGlite (there also killed after the
  * last save), and PostgreSQL (a cluster of the benchmark's own) restarted as after a crash.
  *
+ * --rate R: open loop instead. Requests are sent on a fixed schedule of R per second (the
+ * trivial endpoint for --seconds, then the saves, each rater still one save at a time) over at
+ * most C connections, and latency is measured from each request's scheduled time, so the
+ * latency target can be judged at a throughput the server sustains. The achieved rate is
+ * printed beside it: well below R means the server could not keep up.
+ *
  * Options: --db postgres|pglite (one database only), --raters N, --connections C, --letters K
- * (letters per rater), --seconds S (length of the baseline run). BENCH_PORT sets the port.
+ * (letters per rater), --seconds S (length of the baseline run), --rate R. BENCH_PORT sets the
+ * port; BENCH_SERVER_NODE_OPTIONS is passed to the server's node (e.g. an --import profiler).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -31,6 +38,7 @@ import { describeFaultResult, faultRun } from '../support/fault-run';
 import { LoadClient } from '../support/load-client';
 import {
 	driveRaters,
+	pacer,
 	percentiles,
 	planSaves,
 	prepareRatingDay,
@@ -44,11 +52,14 @@ const { values: args } = parseArgs({
 		connections: { type: 'string', default: '100' },
 		letters: { type: 'string' },
 		seconds: { type: 'string', default: '10' },
+		rate: { type: 'string' },
 		faults: { type: 'boolean', default: false }
 	}
 });
 const PORT = Number(process.env.BENCH_PORT ?? 4392);
 const CONNECTIONS = Number(args.connections);
+/** Open loop: requests/s for both the trivial endpoint and the saves (else as fast as they go). */
+const RATE = args.rate ? Number(args.rate) : undefined;
 const LETTERS = args.letters ? Number(args.letters) : undefined;
 const MIGRATIONS = path.resolve('drizzle');
 
@@ -102,6 +113,41 @@ async function trivial(client: LoadClient, seconds: number, meter: Meter): Promi
 	};
 }
 
+/** The baseline at a fixed rate: GET /api/health every 1/rate s for `seconds` (after 1 s). */
+async function trivialAt(
+	client: LoadClient,
+	rate: number,
+	seconds: number,
+	meter: Meter
+): Promise<Figures> {
+	const run = async (count: number) => {
+		const pace = pacer(rate);
+		const sent: Promise<{ ms: number; ok: boolean }>[] = [];
+		for (let i = 0; i < count; i++) {
+			const at = await pace();
+			sent.push(
+				client
+					.request('GET', '/api/health')
+					.then((r) => ({ ms: performance.now() - at, ok: r.status === 200 }))
+			);
+		}
+		return Promise.all(sent);
+	};
+	await run(Math.ceil(rate)); // warm-up
+	await meter.start();
+	const started = performance.now();
+	const answers = await run(Math.ceil(rate * seconds));
+	const elapsed = (performance.now() - started) / 1000;
+	const cpu = await meter.stop();
+	return {
+		requests: answers.length,
+		perSecond: answers.length / elapsed,
+		...percentiles(answers.map((a) => a.ms)),
+		errors: answers.filter((a) => !a.ok).length,
+		cpu
+	};
+}
+
 async function loadRun(kind: 'postgres' | 'pglite', raterCount: number): Promise<void> {
 	let env: Record<string, string>;
 	let open: () => Promise<Database>;
@@ -151,9 +197,14 @@ async function loadRun(kind: 'postgres' | 'pglite', raterCount: number): Promise
 			stop: async () => ({ server: await serverMeter.stop(), database: await databaseMeter.stop() })
 		};
 
-		const base = await trivial(client, Number(args.seconds), meter);
+		const base = RATE
+			? await trivialAt(client, RATE, Number(args.seconds), meter)
+			: await trivial(client, Number(args.seconds), meter);
 		await meter.start();
-		const { runs, seconds } = await driveRaters(client, plans, { retryMs: 100 });
+		const { runs, seconds } = await driveRaters(client, plans, {
+			retryMs: 100,
+			pace: RATE ? pacer(RATE) : undefined
+		});
 		const savesCpu = await meter.stop();
 		await watcher?.end();
 		const latencies = runs.flatMap((r) => r.latencies);
@@ -172,12 +223,14 @@ async function loadRun(kind: 'postgres' | 'pglite', raterCount: number): Promise
 
 		const ratio = saves.perSecond / base.perSecond;
 		console.log(
-			`\n${kind === 'postgres' ? 'PostgreSQL 15' : 'PGlite (embedded)'}: ${raterCount} raters, ${CONNECTIONS} connections, ${planned} saves (${seconds.toFixed(1)} s), load average now ${os.loadavg()[0]!.toFixed(1)}`
+			`\n${kind === 'postgres' ? 'PostgreSQL 15' : 'PGlite (embedded)'}: ${raterCount} raters, ${CONNECTIONS} connections, ${planned} saves (${seconds.toFixed(1)} s)${RATE ? `, open loop at ${RATE} requests/s (latency from the scheduled time)` : ''}, load average now ${os.loadavg()[0]!.toFixed(1)}`
 		);
 		console.log(`  trivial endpoint (GET /api/health): ${fmt(base)}`);
 		console.log(`  saves (PUT scores, comments, corrections): ${fmt(saves)}`);
 		console.log(
-			`  ratio saves/trivial ${ratio.toFixed(2)} (target ≥ 0.25: ${ratio >= 0.25 ? 'met' : 'MISSED'}); ` +
+			(RATE
+				? `  (open loop: the throughput ratio is set by the rate; judge the latency) `
+				: `  ratio saves/trivial ${ratio.toFixed(2)} (target ≥ 0.25: ${ratio >= 0.25 ? 'met' : 'MISSED'}); `) +
 				`p99 ${saves.p99.toFixed(1)} ms (target ≤ 50 ms: ${saves.p99 <= 50 ? 'met' : 'MISSED'}); ` +
 				`errors ${saves.errors} (target 0: ${saves.errors === 0 ? 'met' : 'MISSED'})`
 		);
