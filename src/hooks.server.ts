@@ -26,7 +26,6 @@ import { logServerError } from '$lib/server/log';
 import { unstorableInput } from '$lib/server/text-guard';
 import * as jobs from '$lib/server/generation/jobs';
 import { raterFromToken } from '$lib/server/rating';
-import { mayUseCachedRater, raterCache } from '$lib/server/auth/rater-cache';
 import { FALLBACK_CSP, SECURITY_HEADERS } from '$lib/server/security-headers.js';
 
 export const init: ServerInit = async () => {
@@ -73,12 +72,7 @@ const session: Handle = async ({ event, resolve }) => {
 	const raterToken = event.cookies.get(RATER_COOKIE);
 	// Any signed-in user, coordinator or statistician (see CoordinatorActor.role).
 	event.locals.coordinator = sessionToken ? await users.fromSession(db(), sessionToken) : null;
-	// A save of a score or a choice may take the rater from the cache: it re-checks the link itself.
-	event.locals.rater = !raterToken
-		? null
-		: mayUseCachedRater(event.request.method, event.route.id)
-			? await raterCache.get(raterToken, (token) => raterFromToken(db(), token))
-			: await raterFromToken(db(), raterToken);
+	event.locals.rater = raterToken ? await raterFromToken(db(), raterToken) : null;
 	return resolve(event);
 };
 

@@ -13,7 +13,6 @@ import { estimateSecondsLeft } from '../domain/time-left';
 import { unstorableText } from '../domain/text-input';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import type { RaterActor } from './auth/actors';
-import { RaterLinkError } from './auth/rater-cache';
 import { hashToken } from './auth/tokens';
 import * as audit from './audit/record';
 import type { Db } from './db';
@@ -39,20 +38,12 @@ export const MAX_CORRECTION_LENGTH = 100_000;
 export const MAX_SECONDS_PER_REPORT = 3600;
 
 export async function raterFromToken(db: Db, token: string): Promise<RaterActor | null> {
-	const tokenHash = hashToken(token);
 	const [r] = await db
 		.select()
 		.from(raters)
-		.where(and(eq(raters.tokenHash, tokenHash), isNull(raters.revokedAt)));
+		.where(and(eq(raters.tokenHash, hashToken(token)), isNull(raters.revokedAt)));
 	return r
-		? {
-				type: 'rater',
-				id: r.id,
-				studyId: r.studyId,
-				pseudonym: r.pseudonym,
-				name: r.name,
-				tokenHash
-			}
+		? { type: 'rater', id: r.id, studyId: r.studyId, pseudonym: r.pseudonym, name: r.name }
 		: null;
 }
 
@@ -269,7 +260,6 @@ interface AnswerOutcome {
 	status: string;
 	kind: string;
 	known: boolean;
-	linked: boolean;
 	changed: boolean;
 }
 
@@ -283,10 +273,7 @@ interface AnswerOutcome {
  * its form, reads the old value, and only then upserts the answer, stamps the assignment started
  * and writes the audit row. One statement is atomic like a transaction: all of it or nothing.
  * The checks' outcome comes back with it, so a refusal still gets its typed error (and wrote
- * nothing). When the rater came with a link (`tokenHash`), the statement also checks that the
- * link is still theirs and not revoked, so the hooks may take the rater from a cache
- * (auth/rater-cache.ts): a revoked or reissued link is refused (RaterLinkError, a 401) and
- * writes nothing. tests/bench/rating-day.ts measures it; rating tests cover every refusal.
+ * nothing). tests/bench/rating-day.ts measures it; rating tests cover every refusal.
  */
 async function saveAnswer<V extends number | string>(
 	db: Db,
@@ -300,13 +287,7 @@ async function saveAnswer<V extends number | string>(
 	const value = store.field === 'score' ? sql`${store.value}::smallint` : sql`${store.value}::text`;
 	const [outcome] = await rowsOf<AnswerOutcome>(
 		db,
-		sql`with link as (
-			select ${rater.tokenHash ?? null}::text is null or exists (
-				select 1 from raters
-				where id = ${rater.id}::uuid and token_hash = ${rater.tokenHash ?? null}::text
-					and revoked_at is null
-			) as ok
-		), a as (
+		sql`with a as (
 			select asg.id, r.status, r.kind, exists (
 				select 1 from jsonb_array_elements(r.form -> 'dimensions') d
 				where d ->> 'key' = ${dimension}::text
@@ -321,7 +302,6 @@ async function saveAnswer<V extends number | string>(
 		), ok as (
 			select a.id from a
 			where a.status = 'open' and a.kind = ${store.kind}::text and a.known
-				and (select ok from link)
 				and not exists (select 1 from old where old.v = ${value})
 		), up as (
 			insert into ${table} (assignment_id, dimension, ${column})
@@ -342,10 +322,8 @@ async function saveAnswer<V extends number | string>(
 				jsonb_build_object('dimension', ${dimension}::text, ${store.field}::text, ${value})
 			from up left join old on true
 		)
-		select a.status, a.kind, a.known, (select ok from link) as linked,
-			exists (select 1 from up) as changed from a`
+		select a.status, a.kind, a.known, exists (select 1 from up) as changed from a`
 	);
-	if (outcome && !outcome.linked) throw new RaterLinkError();
 	// Another rater's code and a code that does not exist look the same.
 	if (!outcome || outcome.status === 'draft') throw new NotFoundError('Item not found');
 	if (outcome.status !== 'open')

@@ -15,11 +15,6 @@ export interface RaterActor {
 	studyId: string;
 	pseudonym: string;
 	name: string;
-	/**
-	 * The hash of the link the request came with, when it came with one: a save re-checks it
-	 * in its own statement (rating.ts saveAnswer; auth/rater-cache.ts).
-	 */
-	tokenHash?: string;
 }
 
 /** The command line, run by whoever has the machine (and so the database) in hand. */

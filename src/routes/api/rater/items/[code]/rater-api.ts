@@ -6,7 +6,6 @@
  */
 import { error, type Cookies } from '@sveltejs/kit';
 import type { RaterActor } from '$lib/server/auth/actors';
-import { RaterLinkError } from '$lib/server/auth/rater-cache';
 import { ConflictError, NotFoundError, ValidationError } from '$lib/errors';
 import { LOCALE_COOKIE, localeFrom, t, type Locale } from '$lib/i18n/messages';
 
@@ -41,8 +40,6 @@ export async function readBody(
 
 /** Rethrows a typed service error as an HTTP error in the rater's language; others unchanged. */
 export function raterError(e: unknown, locale: Locale): never {
-	// A link revoked or reissued since the hooks took the rater from their cache: as in the hooks.
-	if (e instanceof RaterLinkError) error(401, { message: t(locale, 'link.invalid') });
 	if (e instanceof NotFoundError) error(404, { message: t(locale, 'error.itemNotFound') });
 	if (e instanceof ConflictError) error(409, { message: t(locale, 'round.lockedChange') });
 	if (e instanceof ValidationError) error(400, { message: t(locale, 'error.badRequest') });
