@@ -13,7 +13,13 @@ import { LOCALE_COOKIE, localeFrom, t, type Locale } from '$lib/i18n/messages';
 import { mayUseRoute } from '$lib/server/auth/access';
 import { accessOf, audienceOf, RATER_COOKIE, SESSION_COOKIE } from '$lib/server/auth/routes';
 import * as users from '$lib/server/auth/users';
-import { bodyLimitOf, formatBytes, withinLimit } from '$lib/server/body-limit';
+import {
+	bodyLimitOf,
+	discardBoundOf,
+	discardRest,
+	formatBytes,
+	withinLimit
+} from '$lib/server/body-limit';
 import { errorResponse, redirectResponse } from '$lib/server/error-response';
 import { stopAll } from '$lib/server/generation/background';
 import { logServerError } from '$lib/server/log';
@@ -114,8 +120,10 @@ const limitBody: Handle = async ({ event, resolve }) => {
 			413,
 			`The request is too large: at most ${formatBytes(limit)} can be sent here.`
 		);
-		// The body is left unread: close the connection rather than read or reuse it.
-		response.headers.set('connection', 'close');
+		// Read the rest (up to a bound) so a client still writing sees this answer, not a broken
+		// pipe; a body beyond the bound is left unread and the connection closed.
+		if (!(await discardRest(event.request, discardBoundOf(limit))))
+			response.headers.set('connection', 'close');
 		return response;
 	}
 	event.request = request;

@@ -15,20 +15,30 @@
  * with SIGKILL mid-load and restarted, on PostgreSQL and on PGlite (there also killed after the
  * last save), and PostgreSQL (a cluster of the benchmark's own) restarted as after a crash.
  *
+ * --rate R: open loop instead. Requests are sent on a fixed schedule of R per second (the
+ * trivial endpoint for --seconds, then the saves, each rater still one save at a time) over at
+ * most C connections, and latency is measured from each request's scheduled time, so the
+ * latency target can be judged at a throughput the server sustains. The achieved rate is
+ * printed beside it: well below R means the server could not keep up.
+ *
  * Options: --db postgres|pglite (one database only), --raters N, --connections C, --letters K
- * (letters per rater), --seconds S (length of the baseline run). BENCH_PORT sets the port.
+ * (letters per rater), --seconds S (length of the baseline run), --rate R. BENCH_PORT sets the
+ * port; BENCH_SERVER_NODE_OPTIONS is passed to the server's node (e.g. an --import profiler).
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { openDatabase, type Database } from '../../src/lib/server/db';
+import postgres from 'postgres';
 import { AppServer, ensureBuild } from '../support/app-server';
+import { CpuMeter } from '../support/cpu-time';
 import { TEST_DATABASES } from '../support/databases';
 import { describeFaultResult, faultRun } from '../support/fault-run';
 import { LoadClient } from '../support/load-client';
 import {
 	driveRaters,
+	pacer,
 	percentiles,
 	planSaves,
 	prepareRatingDay,
@@ -42,11 +52,14 @@ const { values: args } = parseArgs({
 		connections: { type: 'string', default: '100' },
 		letters: { type: 'string' },
 		seconds: { type: 'string', default: '10' },
+		rate: { type: 'string' },
 		faults: { type: 'boolean', default: false }
 	}
 });
 const PORT = Number(process.env.BENCH_PORT ?? 4392);
 const CONNECTIONS = Number(args.connections);
+/** Open loop: requests/s for both the trivial endpoint and the saves (else as fast as they go). */
+const RATE = args.rate ? Number(args.rate) : undefined;
 const LETTERS = args.letters ? Number(args.letters) : undefined;
 const MIGRATIONS = path.resolve('drizzle');
 
@@ -57,13 +70,20 @@ interface Figures {
 	p95: number;
 	p99: number;
 	errors: number;
+	/** CPU time the server and its database backends used in the measured part (ms). */
+	cpu: { server: number; database: number };
+}
+
+interface Meter {
+	start(): Promise<unknown>;
+	stop(): Promise<Figures['cpu']>;
 }
 
 const fmt = (f: Figures) =>
 	`${f.perSecond.toFixed(0)} req/s, p50 ${f.p50.toFixed(1)} ms, p95 ${f.p95.toFixed(1)} ms, p99 ${f.p99.toFixed(1)} ms, errors ${f.errors} (${f.requests} requests)`;
 
 /** The baseline: C connections calling /api/health back to back for `seconds` (after 1 s warm-up). */
-async function trivial(client: LoadClient, seconds: number): Promise<Figures> {
+async function trivial(client: LoadClient, seconds: number, meter: Meter): Promise<Figures> {
 	const latencies: number[] = [];
 	let errors = 0;
 	let measuring = false;
@@ -78,15 +98,53 @@ async function trivial(client: LoadClient, seconds: number): Promise<Figures> {
 	};
 	await Promise.all(Array.from({ length: CONNECTIONS }, worker)); // warm-up
 	measuring = true;
+	await meter.start();
 	const started = performance.now();
 	end = started + seconds * 1000;
 	await Promise.all(Array.from({ length: CONNECTIONS }, worker));
 	const elapsed = (performance.now() - started) / 1000;
+	const cpu = await meter.stop();
 	return {
 		requests: latencies.length,
 		perSecond: latencies.length / elapsed,
 		...percentiles(latencies),
-		errors
+		errors,
+		cpu
+	};
+}
+
+/** The baseline at a fixed rate: GET /api/health every 1/rate s for `seconds` (after 1 s). */
+async function trivialAt(
+	client: LoadClient,
+	rate: number,
+	seconds: number,
+	meter: Meter
+): Promise<Figures> {
+	const run = async (count: number) => {
+		const pace = pacer(rate);
+		const sent: Promise<{ ms: number; ok: boolean }>[] = [];
+		for (let i = 0; i < count; i++) {
+			const at = await pace();
+			sent.push(
+				client
+					.request('GET', '/api/health')
+					.then((r) => ({ ms: performance.now() - at, ok: r.status === 200 }))
+			);
+		}
+		return Promise.all(sent);
+	};
+	await run(Math.ceil(rate)); // warm-up
+	await meter.start();
+	const started = performance.now();
+	const answers = await run(Math.ceil(rate * seconds));
+	const elapsed = (performance.now() - started) / 1000;
+	const cpu = await meter.stop();
+	return {
+		requests: answers.length,
+		perSecond: answers.length / elapsed,
+		...percentiles(answers.map((a) => a.ms)),
+		errors: answers.filter((a) => !a.ok).length,
+		cpu
 	};
 }
 
@@ -107,6 +165,9 @@ async function loadRun(kind: 'postgres' | 'pglite', raterCount: number): Promise
 		};
 		drop = async () => fs.rmSync(dataDir, { recursive: true, force: true });
 	}
+	// BENCH_SERVER_NODE_OPTIONS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the server.
+	if (process.env.BENCH_SERVER_NODE_OPTIONS)
+		env = { ...env, NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS };
 	const server = new AppServer(PORT, env);
 	const client = new LoadClient(server.origin, CONNECTIONS);
 	try {
@@ -119,16 +180,41 @@ async function loadRun(kind: 'postgres' | 'pglite', raterCount: number): Promise
 		}));
 		const planned = plans.reduce((n, p) => n + p.saves.length, 0);
 		await server.start();
+		const watcher = kind === 'postgres' ? postgres(env.DATABASE_URL!, { max: 1 }) : null;
+		// The server, and on PostgreSQL its connections' backends (not the watcher's own).
+		const serverMeter = new CpuMeter(async () => [server.pid!]);
+		const databaseMeter = new CpuMeter(async () =>
+			watcher
+				? (
+						await watcher<{ pid: number }[]>`
+							select pid from pg_stat_activity
+							where datname = current_database() and pid <> pg_backend_pid()`
+					).map((r) => r.pid)
+				: []
+		);
+		const meter = {
+			start: () => Promise.all([serverMeter.start(), databaseMeter.start()]),
+			stop: async () => ({ server: await serverMeter.stop(), database: await databaseMeter.stop() })
+		};
 
-		const base = await trivial(client, Number(args.seconds));
-		const { runs, seconds } = await driveRaters(client, plans, { retryMs: 100 });
+		const base = RATE
+			? await trivialAt(client, RATE, Number(args.seconds), meter)
+			: await trivial(client, Number(args.seconds), meter);
+		await meter.start();
+		const { runs, seconds } = await driveRaters(client, plans, {
+			retryMs: 100,
+			pace: RATE ? pacer(RATE) : undefined
+		});
+		const savesCpu = await meter.stop();
+		await watcher?.end();
 		const latencies = runs.flatMap((r) => r.latencies);
 		const acknowledged = runs.reduce((n, r) => n + r.acknowledged, 0);
 		const saves: Figures = {
 			requests: latencies.length,
 			perSecond: acknowledged / seconds,
 			...percentiles(latencies),
-			errors: runs.reduce((n, r) => n + r.errors, 0)
+			errors: runs.reduce((n, r) => n + r.errors, 0),
+			cpu: savesCpu
 		};
 		await server.stop();
 		database = await open();
@@ -137,14 +223,28 @@ async function loadRun(kind: 'postgres' | 'pglite', raterCount: number): Promise
 
 		const ratio = saves.perSecond / base.perSecond;
 		console.log(
-			`\n${kind === 'postgres' ? 'PostgreSQL 15' : 'PGlite (embedded)'}: ${raterCount} raters, ${CONNECTIONS} connections, ${planned} saves (${seconds.toFixed(1)} s)`
+			`\n${kind === 'postgres' ? 'PostgreSQL 15' : 'PGlite (embedded)'}: ${raterCount} raters, ${CONNECTIONS} connections, ${planned} saves (${seconds.toFixed(1)} s)${RATE ? `, open loop at ${RATE} requests/s (latency from the scheduled time)` : ''}, load average now ${os.loadavg()[0]!.toFixed(1)}`
 		);
 		console.log(`  trivial endpoint (GET /api/health): ${fmt(base)}`);
 		console.log(`  saves (PUT scores, comments, corrections): ${fmt(saves)}`);
 		console.log(
-			`  ratio saves/trivial ${ratio.toFixed(2)} (target ≥ 0.25: ${ratio >= 0.25 ? 'met' : 'MISSED'}); ` +
+			(RATE
+				? `  (open loop: the throughput ratio is set by the rate; judge the latency) `
+				: `  ratio saves/trivial ${ratio.toFixed(2)} (target ≥ 0.25: ${ratio >= 0.25 ? 'met' : 'MISSED'}); `) +
 				`p99 ${saves.p99.toFixed(1)} ms (target ≤ 50 ms: ${saves.p99 <= 50 ? 'met' : 'MISSED'}); ` +
 				`errors ${saves.errors} (target 0: ${saves.errors === 0 ? 'met' : 'MISSED'})`
+		);
+		const perRequest = (f: Figures) => ({
+			server: f.cpu.server / f.requests,
+			database: f.cpu.database / f.requests,
+			all: (f.cpu.server + f.cpu.database) / f.requests
+		});
+		const cpuTrivial = perRequest(base).all;
+		const cpu = perRequest(saves);
+		const cpuSave = cpu.all;
+		console.log(
+			`  CPU per request: trivial ${cpuTrivial.toFixed(3)} ms, save ${cpuSave.toFixed(3)} ms (server ${cpu.server.toFixed(3)} + database ${cpu.database.toFixed(3)}); ` +
+				`ratio trivial/save ${(cpuTrivial / cpuSave).toFixed(2)} (what the throughput ratio would be with the CPU to themselves)`
 		);
 		console.log(
 			`  in the database: acknowledged ${verdict.acknowledged}, stored ${verdict.stored}, lost ${verdict.lost}, duplicated ${verdict.duplicated}, wrong final values ${verdict.wrongFinal}`
@@ -195,9 +295,12 @@ async function faults(): Promise<void> {
 	}
 }
 
-const date = new Date().toISOString().slice(0, 10);
+const date = new Date().toISOString().slice(0, 16).replace('T', ' ');
 console.log(
-	`rating-day benchmark${args.faults ? ' (faults)' : ''}, ${date}, ${os.cpus().length} cores, Node ${process.version}`
+	`rating-day benchmark${args.faults ? ' (faults)' : ''}, ${date} UTC, ${os.cpus().length} cores, Node ${process.version}, load average ${os
+		.loadavg()
+		.map((l) => l.toFixed(1))
+		.join(' ')}`
 );
 ensureBuild();
 if (args.faults) await faults();

@@ -79,6 +79,11 @@ export class AppServer {
 		throw new Error(`the server did not answer within ${timeoutMs / 1000} s: ${stderr}`);
 	}
 
+	/** The server process's id while it runs (the load benchmark reads its CPU time). */
+	get pid(): number | undefined {
+		return this.#child?.pid;
+	}
+
 	/** kill -9: no shutdown hook, no closing of the database. Resolves once it is gone. */
 	async kill9(): Promise<void> {
 		await this.#end('SIGKILL');

@@ -184,7 +184,13 @@ export async function runRater(
 	rater: RaterSetup,
 	saves: PlannedSave[],
 	run: RaterRun,
-	opts: { retryMs: number; onAck?: () => void; stop?: () => boolean }
+	opts: {
+		retryMs: number;
+		onAck?: () => void;
+		stop?: () => boolean;
+		/** Open-loop pacing (see pacer): waits for the request's slot and returns its time. */
+		pace?: () => Promise<number>;
+	}
 ): Promise<void> {
 	let cookie = '';
 	for (;;) {
@@ -201,8 +207,9 @@ export async function runRater(
 	for (const save of saves) {
 		if (opts.stop?.()) return;
 		for (;;) {
+			const scheduled = opts.pace ? await opts.pace() : undefined;
 			const r = await client.request('PUT', save.path, save.body, cookie);
-			run.latencies.push(r.ms);
+			run.latencies.push(scheduled === undefined ? r.ms : performance.now() - scheduled);
 			if (r.status >= 200 && r.status < 300) {
 				run.acknowledged++;
 				run.acked.set(save.field, [...(run.acked.get(save.field) ?? []), save.value]);
@@ -347,6 +354,22 @@ export async function verify(
 	return verdict;
 }
 
+/**
+ * Slots for an open-loop run at `rate` requests/s: the k-th call waits until start + k/rate and
+ * returns that time. Latency is then measured from the slot, not from when a connection was
+ * free, so a server that falls behind shows it in the latency (no coordinated omission).
+ */
+export function pacer(rate: number): () => Promise<number> {
+	const start = performance.now();
+	let k = 0;
+	return async () => {
+		const at = start + (k++ * 1000) / rate;
+		const wait = at - performance.now();
+		if (wait > 0) await sleep(wait);
+		return at;
+	};
+}
+
 /** Latency percentiles (ms) of a list of samples. */
 export function percentiles(ms: number[]): { p50: number; p95: number; p99: number } {
 	const s = Float64Array.from(ms).sort();
@@ -361,7 +384,7 @@ export function percentiles(ms: number[]): { p50: number; p95: number; p99: numb
 export async function driveRaters(
 	client: LoadClient,
 	plans: { rater: RaterSetup; saves: PlannedSave[] }[],
-	opts: { retryMs: number; onAck?: (acked: number) => void }
+	opts: { retryMs: number; onAck?: (acked: number) => void; pace?: () => Promise<number> }
 ): Promise<{ runs: RaterRun[]; seconds: number }> {
 	const runs = plans.map(() => newRun());
 	let acked = 0;
@@ -370,6 +393,7 @@ export async function driveRaters(
 		plans.map((p, i) =>
 			runRater(client, p.rater, p.saves, runs[i]!, {
 				retryMs: opts.retryMs,
+				pace: opts.pace,
 				onAck: () => opts.onAck?.(++acked)
 			})
 		)
