@@ -9,6 +9,7 @@ import { and, asc, eq, gt, lte, sql } from 'drizzle-orm';
 import { alias, type PgSelect } from 'drizzle-orm/pg-core';
 import { summarizeByGroup, type CellSummary } from '../analysis/descriptive';
 import { toCsv, type CsvValue } from '../domain/csv';
+import type { PairwiseChoice } from '../domain/enums';
 import type { RatingForm } from '../domain/rating-form';
 import { SPREADSHEET_SAFE_RULE, spreadsheetSafeChunks } from '../domain/spreadsheet-safe';
 import { ConflictError } from '../errors';
@@ -78,11 +79,55 @@ export const PAIRWISE_LONG_COLUMNS = [
 	...ANSWER_COLUMNS
 ] as const;
 
-export type LongRow = Record<(typeof LONG_COLUMNS)[number], string | number | Date | null>;
-export type PairwiseRow = Record<
-	(typeof PAIRWISE_LONG_COLUMNS)[number],
-	string | number | Date | null
->;
+/** What a rater's answer carries besides its item and value: comments, time, timestamps. */
+type AnswerFields = {
+	comment: string | null;
+	item_comment: string | null;
+	seconds_on_item: number | null;
+	rated_at: Date;
+	updated_at: Date;
+};
+
+/**
+ * One rating as the long export, the analysis and the power planner read it (one typed row, so
+ * no reader converts values). `checkpoint` is null until the round is unblinded.
+ */
+export type LongRow = AnswerFields & {
+	study: string;
+	round: string;
+	rater: string;
+	case_id: string;
+	item_code: string;
+	repeat_of: string | null;
+	checkpoint: string | null;
+	position: number;
+	dimension: string;
+	score: number;
+};
+
+/** One choice of a pairwise round; the checkpoints are null until the round is unblinded. */
+export type PairwiseRow = AnswerFields & {
+	study: string;
+	round: string;
+	rater: string;
+	case_id: string;
+	item_code: string;
+	left_checkpoint: string | null;
+	right_checkpoint: string | null;
+	position: number;
+	dimension: string;
+	choice: PairwiseChoice;
+	preferred_checkpoint: string | null;
+};
+
+// The column lists and the row types must name the same fields, in both directions.
+// (Type aliases, not interfaces: the CSV writer reads them as records of cells.)
+type SameKeys<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+const longColumnsMatch: SameKeys<(typeof LONG_COLUMNS)[number], keyof LongRow> = true;
+const pairwiseColumnsMatch: SameKeys<(typeof PAIRWISE_LONG_COLUMNS)[number], keyof PairwiseRow> =
+	true;
+void longColumnsMatch;
+void pairwiseColumnsMatch;
 export type ExportFormat = 'long' | 'wide' | 'json' | 'codebook' | SpreadsheetSafeFormat;
 /** The long and wide CSV made safe to open in a spreadsheet (spreadsheet-safe.ts). */
 type SpreadsheetSafeFormat = 'long-excel' | 'wide-excel';

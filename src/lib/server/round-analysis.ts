@@ -23,7 +23,6 @@ import {
 	type Preregistration
 } from '../analysis/preregistered';
 import * as analysisPlans from './analysis-plans';
-import type { PairwiseChoice } from '../domain/enums';
 import { ConflictError } from '../errors';
 import { designOf } from './assign';
 import { canReadAnalysis, requireThat } from './auth/access';
@@ -58,6 +57,12 @@ async function unblindedRound(db: Db, actor: Actor, roundId: string) {
 /** An unblinded round and its study, read once per request. */
 type Target = Awaited<ReturnType<typeof unblindedRound>>;
 
+/** A checkpoint's name in the rows of an unblinded round (only those reach the analysis). */
+function unblindedName(name: string | null): string {
+	if (name === null) throw new Error('a checkpoint name is missing from an unblinded round');
+	return name;
+}
+
 /**
  * A pairwise round's analysis: wins, ties and losses per pair of checkpoints and dimension, win
  * rates with Wilson intervals, exact sign tests, and Bradley–Terry strengths (analysis/pairwise-study.ts).
@@ -85,12 +90,12 @@ async function analysePairwise(db: Db, actor: Actor, { round, study }: Target) {
 	const confirmatory = await preregistrationOfPairwise(db, round.id);
 	const analysis = analyzePairwise(
 		rows.map((r) => ({
-			rater: String(r.rater),
-			caseId: String(r.case_id),
-			left: String(r.left_checkpoint),
-			right: String(r.right_checkpoint),
-			dimension: String(r.dimension),
-			winner: r.choice as PairwiseChoice
+			rater: r.rater,
+			caseId: r.case_id,
+			left: unblindedName(r.left_checkpoint),
+			right: unblindedName(r.right_checkpoint),
+			dimension: r.dimension,
+			winner: r.choice
 		})),
 		roundsService.designOf(round).checkpoints,
 		round.form.dimensions.map((d) => d.key)
@@ -204,14 +209,15 @@ async function analyseAbsolute(db: Db, actor: Actor, { round, study }: Target) {
 	const run = (picked: typeof rows) =>
 		analyzeStudy(
 			picked.map((r) => ({
-				rater: String(r.rater),
-				caseId: String(r.case_id),
-				itemCode: String(r.item_code),
-				repeatOf: r.repeat_of === null ? null : String(r.repeat_of),
-				checkpoint: String(r.checkpoint),
-				dimension: String(r.dimension),
-				score: Number(r.score),
-				secondsOnItem: Number(r.seconds_on_item) || null
+				rater: r.rater,
+				caseId: r.case_id,
+				itemCode: r.item_code,
+				repeatOf: r.repeat_of,
+				checkpoint: unblindedName(r.checkpoint),
+				dimension: r.dimension,
+				score: r.score,
+				// A zero time is no time measured, as before.
+				secondsOnItem: r.seconds_on_item || null
 			})),
 			[...byOutput.values()],
 			caseRows.map((c) => ({
@@ -248,9 +254,7 @@ async function analyseAbsolute(db: Db, actor: Actor, { round, study }: Target) {
 		const excluded = (await roundsService.progress(db, round))
 			.filter((p) => p.total > 0 && p.done / p.total < minCompletion)
 			.map((p) => p.pseudonym);
-		const kept = excluded.length
-			? run(rows.filter((r) => !excluded.includes(String(r.rater))))
-			: analysis;
+		const kept = excluded.length ? run(rows.filter((r) => !excluded.includes(r.rater))) : analysis;
 		confirmatory = {
 			...pre,
 			excludedRaters: excluded,
@@ -294,11 +298,11 @@ export async function blindedAgreement(
 	const rows = await longRows(db, actor, roundId);
 	return checkpointFreeSummary(
 		rows.map((r) => ({
-			rater: String(r.rater),
-			caseId: String(r.case_id),
-			itemCode: String(r.item_code),
-			dimension: String(r.dimension),
-			score: Number(r.score)
+			rater: r.rater,
+			caseId: r.case_id,
+			itemCode: r.item_code,
+			dimension: r.dimension,
+			score: r.score
 		})),
 		{
 			dimensions: round.form.dimensions.map((d) => ({ key: d.key, label: d.label })),
