@@ -11,7 +11,7 @@ import { adjustPValues } from './adjust';
 import { describe } from './descriptive';
 import { exactMcNemar, mcnemarChiSquare, pairedDifferenceCi } from './mcnemar';
 import { compareStrings, finite } from './study/summary';
-import { wilcoxonSignedRank, type Alternative } from './wilcoxon';
+import { wilcoxonSignedRank, type Alternative, type SignedRankFigures } from './wilcoxon';
 
 export const ROUGE_METRICS = ['rouge1', 'rouge2', 'rougeL'] as const;
 export type RougeMetric = (typeof ROUGE_METRICS)[number];
@@ -26,24 +26,9 @@ export interface CaseMetricValues {
 	correct?: Partial<Record<LabelMetric, boolean>>;
 }
 
-export interface RougeTest {
+/** ROUGE F-measure compared case by case; `pHolm` is over the ROUGE family of the pair. */
+export interface RougeTest extends SignedRankFigures {
 	metric: RougeMetric;
-	/** Cases with the metric under both checkpoints. */
-	n: number;
-	/** Non-zero differences ranked. */
-	ranked: number;
-	/** V: sum of the ranks of the positive differences x − y. */
-	statistic: number | null;
-	z: number | null;
-	method: 'exact' | 'approx' | null;
-	pValue: number | null;
-	/** Holm over the ROUGE family of this comparison. */
-	pHolm: number | null;
-	/** Matched-pairs rank-biserial r = (R⁺ − R⁻)/ΣR; positive when x is higher. */
-	effectSize: number | null;
-	meanDifference: number | null;
-	medianDifference: number | null;
-	note: string | null;
 }
 
 export interface LabelTest {

@@ -48,6 +48,30 @@ export interface WilcoxonResult {
 }
 
 /**
+ * A paired signed-rank comparison as the study analysis reports it (scores per dimension in
+ * study/comparisons.ts, automatic metrics in metric-tests.ts): x is the first checkpoint of the
+ * pair, y the second; every figure is null when nothing could be tested (see `note` there).
+ */
+export interface SignedRankFigures {
+	/** Cases with a value under both checkpoints. */
+	n: number;
+	/** Non-zero differences the test ranked. */
+	ranked: number;
+	/** V, the sum of the ranks of the positive differences x − y. */
+	statistic: number | null;
+	z: number | null;
+	method: 'exact' | 'approx' | null;
+	pValue: number | null;
+	/** Holm-adjusted within the comparison's family. */
+	pHolm: number | null;
+	/** Matched-pairs rank-biserial r = (R⁺ − R⁻)/ΣR; positive when x is higher. */
+	effectSize: number | null;
+	medianDifference: number | null;
+	meanDifference: number | null;
+	note: string | null;
+}
+
+/**
  * Null distribution of V for n untied, non-zero differences: P(V = v) for v = 0 … n(n+1)/2, by
  * the recurrence P_k(v) = ½·(P_{k−1}(v) + P_{k−1}(v − k)) (each rank k is positive with
  * probability ½). Every entry is a count / 2^k, exact in binary floating point while the counts

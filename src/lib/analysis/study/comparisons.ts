@@ -9,7 +9,12 @@ import { describe } from '../descriptive';
 import { friedman } from '../friedman';
 import { expand, type Prepared } from './prepare';
 import { finite } from './summary';
-import { averageRanks, wilcoxonSignedRank, type Alternative } from '../wilcoxon';
+import {
+	averageRanks,
+	wilcoxonSignedRank,
+	type Alternative,
+	type SignedRankFigures
+} from '../wilcoxon';
 
 export type ScoreAggregate = 'mean' | 'median';
 
@@ -18,28 +23,13 @@ export interface Hypothesis {
 	than: string;
 }
 
-export interface PairedTest {
+/** Per-case scores compared on one dimension; `pHolm` is over the dimensions of the pair. */
+export interface PairedTest extends SignedRankFigures {
 	dimension: string;
 	/** For x = the pair's `a`, y = its `b`. */
 	alternative: Alternative;
-	/** Cases with an aggregated score under both checkpoints. */
-	n: number;
-	/** Non-zero differences the test ranked. */
-	ranked: number;
-	/** V, the sum of the ranks of positive differences a − b. */
-	statistic: number | null;
-	z: number | null;
-	method: 'exact' | 'approx' | null;
-	pValue: number | null;
-	/** Holm-adjusted over the dimensions of this pair (the family). */
-	pHolm: number | null;
-	/** Matched-pairs rank-biserial r = (R⁺ − R⁻)/ΣR; positive when a scores higher. */
-	effectSize: number | null;
-	medianDifference: number | null;
-	meanDifference: number | null;
 	/** The checkpoint with the larger ranks (sign of r); null when r = 0 or untested. */
 	higher: string | null;
-	note: string | null;
 }
 
 export interface PairComparison {
