@@ -305,6 +305,35 @@ describe.each(TEST_DATABASES)('audit log on $name', ({ create }) => {
 		const filtered = await text(auditLog.csvStream(database.db, ann, { entity: 'round' }));
 		expect(filtered.trim().split('\r\n').length).toBe(1 + 4);
 	});
+
+	it('reads the log from one snapshot: a name changed while the CSV streams shows once', async () => {
+		const actorNames = (csv: string) => {
+			const lines = csv.trim().split('\r\n').slice(1);
+			return new Set(lines.filter((l) => l.includes(`<${ann.email}>`)).map((l) => l.split(',')[3]));
+		};
+		const [user] = await database.db
+			.select({ name: schema.users.name })
+			.from(schema.users)
+			.where(eq(schema.users.id, ann.id));
+		// One row per page on PGlite: the rename lands between the first page and the others.
+		const out = auditLog.csvStream(database.db, ann, {}, 1);
+		const chunks = out.chunks[Symbol.asyncIterator]();
+		let csv = '';
+		for (let i = 0; i < 2; i++) csv += (await chunks.next()).value ?? '';
+		await database.db
+			.update(schema.users)
+			.set({ name: 'Renamed meanwhile' })
+			.where(eq(schema.users.id, ann.id));
+		for (let r = await chunks.next(); !r.done; r = await chunks.next()) csv += r.value;
+		try {
+			expect(actorNames(csv)).toEqual(new Set([`${user!.name} <${ann.email}>`]));
+		} finally {
+			await database.db
+				.update(schema.users)
+				.set({ name: user!.name })
+				.where(eq(schema.users.id, ann.id));
+		}
+	});
 });
 
 async function text(out: { chunks: AsyncIterable<string> }): Promise<string> {

@@ -17,7 +17,7 @@ import { toCsvRows, toCsv } from '../../domain/csv';
 import { canReadAuditLog, requireThat } from '../auth/access';
 import type { Actor } from '../auth/actors';
 import type { Db } from '../db';
-import { copyOut, inlineParams, parseCopyText, rawClient } from '../db/copy';
+import { copyOut, inlineParams, parseCopyText, rawClient, snapshotOut } from '../db/copy';
 import { auditLog, raters, studies, users } from '../db/schema';
 
 export const PAGE_SIZE = 50;
@@ -251,7 +251,7 @@ function csvRow(r: AuditRow) {
 
 /**
  * The filtered log as CSV, newest first. The rows come through the database's COPY (one
- * statement on PostgreSQL, pages of `pageSize` on PGlite, whose COPY fills a Blob), so memory
+ * statement on PostgreSQL, pages of `pageSize` on PGlite read in one snapshot), so memory
  * stays flat however long the log is; each row is shaped (actor, secrets left out) and written
  * as before. Times are ISO 8601 UTC; before and after are JSON text.
  */
@@ -273,9 +273,33 @@ export function csvStream(
 }
 
 async function* csvLines(db: Db, filter: AuditFilter, pageSize: number): AsyncGenerator<string> {
-	const postgres = rawClient(db).kind === 'postgres';
 	const decoder = new TextDecoder('utf-8');
 	let pending = '';
+	for await (const bytes of snapshotOut(db, (tx) => copyPages(tx, filter, pageSize))) {
+		pending += decoder.decode(bytes, { stream: true });
+		const cut = pending.lastIndexOf('\n') + 1;
+		if (!cut) continue;
+		const rows = parseCopyText(pending.slice(0, cut)).map(fromCopy);
+		pending = pending.slice(cut);
+		if (rows.length)
+			yield toCsvRows(
+				CSV_COLUMNS,
+				rows.map((r) => csvRow(shape(r)))
+			);
+	}
+}
+
+/**
+ * The filtered log in COPY's text format, newest first: one statement on PostgreSQL, pages of
+ * `pageSize` on PGlite, each page starting below the last id of the one before. `csvLines` runs
+ * it in one snapshot (`snapshotOut`), so every page reads the same log, names and studies.
+ */
+async function* copyPages(
+	db: Db,
+	filter: AuditFilter,
+	pageSize: number
+): AsyncGenerator<Uint8Array> {
+	const postgres = rawClient(db).kind === 'postgres';
 	let last: number | null = null;
 	for (;;) {
 		const bound = last === null ? undefined : lt(auditLog.id, last);
@@ -283,23 +307,20 @@ async function* csvLines(db: Db, filter: AuditFilter, pageSize: number): AsyncGe
 			desc(auditLog.id)
 		);
 		const text = inlineParams((postgres ? query : query.limit(pageSize)).toSQL());
-		let n = 0;
-		for await (const bytes of copyOut(db, [text], 'format text')) {
-			pending += decoder.decode(bytes, { stream: true });
-			const cut = pending.lastIndexOf('\n') + 1;
-			if (!cut) continue;
-			const rows = parseCopyText(pending.slice(0, cut)).map(fromCopy);
-			pending = pending.slice(cut);
-			n += rows.length;
-			if (rows.length) {
-				last = rows.at(-1)!.id;
-				yield toCsvRows(
-					CSV_COLUMNS,
-					rows.map((r) => csvRow(shape(r)))
-				);
-			}
+		if (postgres) {
+			yield* copyOut(db, [text], 'format text');
+			return;
 		}
-		if (postgres || n < pageSize) return;
+		const chunks: Uint8Array[] = [];
+		for await (const bytes of copyOut(db, [text], 'format text')) chunks.push(bytes);
+		const page = Buffer.concat(chunks).toString('utf8');
+		// One line per row (COPY's text format escapes line breaks in values); the id comes first.
+		const lines = page.split('\n').filter(Boolean);
+		if (lines.length) {
+			last = Number(lines.at(-1)!.split('\t', 1)[0]);
+			yield Buffer.from(page, 'utf8');
+		}
+		if (lines.length < pageSize) return;
 	}
 }
 
