@@ -43,7 +43,8 @@ async function clientAt(browser: Browser, address: string): Promise<Page> {
 }
 
 async function signIn(page: Page, password: string, path = '/login') {
-	await page.goto(`${server.url}${path}`);
+	// As in the set-up above: a click before hydration can be lost on a busy machine.
+	await page.goto(`${server.url}${path}`, { waitUntil: 'networkidle' });
 	await page.getByLabel('Email').fill(COORDINATOR.email);
 	await page.getByLabel('Password').fill(password);
 	await page.getByRole('button', { name: 'Sign in' }).click();
