@@ -1,5 +1,9 @@
 import { mean, median, sampleStandardDeviation, sampleVariance } from 'simple-statistics';
 
+/** A number, or null for NaN, ±Infinity, null and undefined (JSON has no NaN). */
+export const finite = (x: number | null | undefined): number | null =>
+	x !== null && x !== undefined && Number.isFinite(x) ? x : null;
+
 export interface ScoreRow {
 	group: string;
 	dimension: string;

@@ -8,10 +8,9 @@
  */
 
 import { adjustPValues } from './adjust';
-import { describe } from './descriptive';
 import { exactMcNemar, mcnemarChiSquare, pairedDifferenceCi } from './mcnemar';
 import { compareStrings, finite } from './study/summary';
-import { wilcoxonSignedRank, type Alternative, type SignedRankFigures } from './wilcoxon';
+import { signedRankFigures, type Alternative, type SignedRankFigures } from './wilcoxon';
 
 export const ROUGE_METRICS = ['rouge1', 'rouge2', 'rougeL'] as const;
 export type RougeMetric = (typeof ROUGE_METRICS)[number];
@@ -83,35 +82,14 @@ function rougeTest(
 			y.push(b);
 		}
 	}
-	const base = { metric, n: x.length, pHolm: null };
-	if (x.length === 0)
-		return {
-			...base,
-			ranked: 0,
-			statistic: null,
-			z: null,
-			method: null,
-			pValue: null,
-			effectSize: null,
-			meanDifference: null,
-			medianDifference: null,
-			note: 'no case with a reference and a letter under both checkpoints'
-		};
-	const w = wilcoxonSignedRank(x, y, { alternative });
-	const diff = describe(x.map((v, i) => v - y[i]!));
-	const allZero = w.n === 0;
 	return {
-		...base,
-		ranked: w.n,
-		statistic: w.statistic,
-		z: allZero ? null : finite(w.z),
-		method: w.method,
-		// As for scores (study/comparisons.ts): no difference at all is no evidence, p = 1.
-		pValue: allZero ? 1 : finite(w.pValue),
-		effectSize: w.effectSize,
-		meanDifference: finite(diff.mean),
-		medianDifference: finite(diff.median),
-		note: allZero ? 'all differences are zero: p set to 1' : null
+		metric,
+		...signedRankFigures(
+			x,
+			y,
+			alternative,
+			'no case with a reference and a letter under both checkpoints'
+		)
 	};
 }
 

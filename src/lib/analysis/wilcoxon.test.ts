@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { averageRanks, wilcoxonSignedRank, type WilcoxonOptions } from './wilcoxon';
+import {
+	averageRanks,
+	signedRankFigures,
+	wilcoxonSignedRank,
+	type WilcoxonOptions
+} from './wilcoxon';
 import { expectClose, reference, type Num } from '../../../tests/support/stats-reference';
 
 interface Variant {
@@ -124,5 +129,41 @@ describe('averageRanks', () => {
 	it('gives tied values the mean of their ranks, as R rank()', () => {
 		// R: rank(c(3, 1, 3, 2, 3)) = 4 1 4 2 4
 		expect(averageRanks([3, 1, 3, 2, 3])).toEqual({ ranks: [4, 1, 4, 2, 4], tieSizes: [1, 1, 3] });
+	});
+});
+
+describe('signedRankFigures', () => {
+	it('reports the test and the differences of the pairs', () => {
+		const x = [3, 4, 2, 5, 4];
+		const y = [2, 2, 2, 3, 1];
+		const w = wilcoxonSignedRank(x, y, { alternative: 'greater' });
+		expect(signedRankFigures(x, y, 'greater', 'none')).toEqual({
+			n: 5,
+			ranked: 4,
+			statistic: w.statistic,
+			z: w.z,
+			method: w.method,
+			pValue: w.pValue,
+			pHolm: null,
+			effectSize: 1,
+			// x − y = 1, 2, 0, 2, 3
+			medianDifference: 2,
+			meanDifference: 1.6,
+			note: null
+		});
+	});
+
+	it("gives p = 1 with a note when every difference is zero, and the caller's note without pairs", () => {
+		const zero = signedRankFigures([2, 3], [2, 3], 'two-sided', 'none');
+		expect(zero).toMatchObject({ n: 2, ranked: 0, pValue: 1, z: null, meanDifference: 0 });
+		expect(zero.note).toBe('all differences are zero: p set to 1');
+		const empty = signedRankFigures([], [], 'two-sided', 'no pair');
+		expect(empty).toMatchObject({
+			n: 0,
+			ranked: 0,
+			statistic: null,
+			pValue: null,
+			note: 'no pair'
+		});
 	});
 });

@@ -1,3 +1,4 @@
+import { describe, finite } from './descriptive';
 import { normalCdf, normalUpper } from './distributions';
 
 /**
@@ -180,4 +181,49 @@ export function wilcoxonSignedRank(
 	else if (alternative === 'less') pValue = normalCdf(z);
 	else pValue = 2 * Math.min(normalCdf(z), normalUpper(z));
 	return { statistic: plus, pValue, z, n, method: 'approx', effectSize };
+}
+
+/**
+ * The figures of one paired comparison (SignedRankFigures) on the pairs (xᵢ, yᵢ) with both values:
+ * wilcoxonSignedRank(x, y, { alternative }) and the mean and median of x − y. Nothing to test
+ * (no pair) gives null figures and `emptyNote`. All-zero differences give p = 1 (no evidence of
+ * a difference; R reports NA) with a note, so the p-value stays in its Holm family. `pHolm` is
+ * left null for the caller's family.
+ */
+export function signedRankFigures(
+	x: readonly number[],
+	y: readonly number[],
+	alternative: Alternative,
+	emptyNote: string
+): SignedRankFigures {
+	if (x.length === 0)
+		return {
+			n: 0,
+			ranked: 0,
+			statistic: null,
+			z: null,
+			method: null,
+			pValue: null,
+			pHolm: null,
+			effectSize: null,
+			medianDifference: null,
+			meanDifference: null,
+			note: emptyNote
+		};
+	const w = wilcoxonSignedRank(x, y, { alternative });
+	const diff = describe(x.map((v, i) => v - y[i]!));
+	const allZero = w.n === 0;
+	return {
+		n: x.length,
+		ranked: w.n,
+		statistic: w.statistic,
+		z: allZero ? null : finite(w.z),
+		method: w.method,
+		pValue: allZero ? 1 : finite(w.pValue),
+		pHolm: null,
+		effectSize: w.effectSize,
+		medianDifference: finite(diff.median),
+		meanDifference: finite(diff.mean),
+		note: allZero ? 'all differences are zero: p set to 1' : null
+	};
 }

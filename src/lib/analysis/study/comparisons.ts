@@ -11,7 +11,7 @@ import { expand, type Prepared } from './prepare';
 import { finite } from './summary';
 import {
 	averageRanks,
-	wilcoxonSignedRank,
+	signedRankFigures,
 	type Alternative,
 	type SignedRankFigures
 } from '../wilcoxon';
@@ -118,37 +118,18 @@ export function pairedSection(
 						y.push(yb);
 					}
 				}
-				const base = { dimension, alternative, n: x.length, pHolm: null };
-				if (x.length === 0) {
-					return {
-						...base,
-						ranked: 0,
-						statistic: null,
-						z: null,
-						method: null,
-						pValue: null,
-						effectSize: null,
-						medianDifference: null,
-						meanDifference: null,
-						higher: null,
-						note: 'no case rated under both checkpoints'
-					};
-				}
-				const diff = describe(x.map((v, i) => v - y[i]!));
-				const w = wilcoxonSignedRank(x, y, { alternative });
-				const allZero = w.n === 0;
+				const figures = signedRankFigures(
+					x,
+					y,
+					alternative,
+					'no case rated under both checkpoints'
+				);
+				const r = figures.effectSize;
 				return {
-					...base,
-					ranked: w.n,
-					statistic: w.statistic,
-					z: allZero ? null : finite(w.z),
-					method: w.method,
-					pValue: allZero ? 1 : finite(w.pValue),
-					effectSize: w.effectSize,
-					medianDifference: finite(diff.median),
-					meanDifference: finite(diff.mean),
-					higher: w.effectSize > 0 ? a : w.effectSize < 0 ? b : null,
-					note: allZero ? 'all differences are zero: p set to 1' : null
+					dimension,
+					alternative,
+					...figures,
+					higher: r !== null && r > 0 ? a : r !== null && r < 0 ? b : null
 				};
 			});
 			const holm = adjustPValues(

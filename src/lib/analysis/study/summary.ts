@@ -4,7 +4,7 @@
  */
 
 import { bootstrapCi, type BootstrapCi, type BootstrapOptions } from '../bootstrap';
-import { describe, quantileSorted } from '../descriptive';
+import { describe, finite, quantileSorted } from '../descriptive';
 
 /** describe() plus min and max, with NaN as null. */
 export interface Summary {
@@ -35,8 +35,8 @@ export interface MeanSd {
 	sd: number | null;
 }
 
-export const finite = (x: number | null | undefined): number | null =>
-	x !== null && x !== undefined && Number.isFinite(x) ? x : null;
+/** Re-exported for the sections, which take their helpers from here. */
+export { finite };
 
 /** map.get(key), computed by make() and stored on the first request. */
 export function getOrCreate<K, V>(map: Map<K, V>, key: K, make: () => V): V {
