@@ -7,6 +7,9 @@
  */
 import { compileExtractionPattern, type ExtractionSettings } from '../domain/extraction-settings';
 
+/** What an output without an extracted label is predicted as (classification, per-case metrics). */
+export const NO_LABEL = 'none';
+
 export interface Icd10Rules {
 	/**
 	 * One ICD-10 code; the whole match is taken as the code (use lookarounds for context). Group 1

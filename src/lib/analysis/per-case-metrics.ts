@@ -10,11 +10,13 @@ import {
 	extractModality,
 	icd10Category,
 	DEFAULT_EXTRACTION_RULES,
+	NO_LABEL,
 	type ExtractionRules
 } from './label-extraction';
 import {
 	rougeDocument,
 	rougeScoresOf,
+	ROUGE_TYPES,
 	type RougeDocument,
 	type RougeOptions,
 	type RougeScore,
@@ -22,11 +24,10 @@ import {
 	type RougeVocabulary
 } from './rouge';
 import type { CaseMetricValues, LabelMetric } from './metric-tests';
-import { NO_LABEL } from './study/classification';
 import { compareStrings, getOrCreate } from './study/summary';
-import type { CaseRow, OutputRow } from './study/text';
+import { present, type CaseRow, type OutputRow } from './study/text';
 
-export const ROUGE_TYPES: readonly RougeType[] = ['rouge1', 'rouge2', 'rougeL', 'rougeLsum'];
+export { ROUGE_TYPES };
 export const LABEL_TASKS: readonly LabelMetric[] = ['modality', 'icd10', 'icd10Category'];
 
 export interface LabelOutcome {
@@ -53,11 +54,12 @@ export interface PerCaseOptions {
 	extraction?: ExtractionRules;
 }
 
-const present = (s: string | null | undefined): s is string =>
-	s !== null && s !== undefined && s.trim() !== '';
-
-/** Gold labels normalized as analysis/study/classification.ts compares them. */
-function goldOf(c: CaseRow | undefined, task: LabelMetric): string | null {
+/**
+ * A case's gold label for a task, normalized as the classification table and the per-case
+ * metrics compare it: modality trimmed and lower-cased, ICD-10 code trimmed and upper-cased, its
+ * category the 3-character code (the whole code when it has none); null without a gold label.
+ */
+export function goldLabel(c: CaseRow | undefined, task: LabelMetric): string | null {
 	if (task === 'modality')
 		return present(c?.goldModality) ? c.goldModality.trim().toLowerCase() : null;
 	if (!present(c?.goldIcd10)) return null;
@@ -109,7 +111,7 @@ export function perCaseMetrics(
 			checkpoint: o.checkpoint,
 			rouge: present(c.reference) ? scoresOf(documentOf(c.reference), documentOf(o.text)) : null,
 			labels: LABEL_TASKS.map((task) => {
-				const gold = goldOf(c, task);
+				const gold = goldLabel(c, task);
 				return {
 					task,
 					extracted: extracted[task],

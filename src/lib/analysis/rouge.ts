@@ -9,6 +9,7 @@ import { porterStem } from './porter-stemmer';
  */
 
 export type RougeType = 'rouge1' | 'rouge2' | 'rougeL' | 'rougeLsum';
+export const ROUGE_TYPES: readonly RougeType[] = ['rouge1', 'rouge2', 'rougeL', 'rougeLsum'];
 
 export interface RougeScore {
 	precision: number;

@@ -4,19 +4,14 @@
  */
 
 import { classificationReport, type ClassificationReport } from '../classification';
-import {
-	extractIcd10,
-	extractModality,
-	icd10Category,
-	type ExtractionRules
-} from '../label-extraction';
-import { present, type CaseRow, type OutputRow } from './text';
-import { compareStrings } from './summary';
+import { NO_LABEL, type ExtractionRules } from '../label-extraction';
+import { goldLabel, type PerCaseMetrics } from '../per-case-metrics';
+import type { CaseRow } from './text';
+import { compareStrings, getOrCreate } from './summary';
 
 export type ClassificationTask = 'modality' | 'icd10' | 'icd10Category';
 
-/** What an output without an extracted label is predicted as. */
-export const NO_LABEL = 'none';
+export { NO_LABEL };
 
 export interface ClassificationRow {
 	task: ClassificationTask;
@@ -45,74 +40,50 @@ export interface ClassificationRow {
  * class, but a false positive of none (scikit-learn with labels=); see classificationReport.
  */
 export function classificationSection(
-	byCp: Map<string, OutputRow>[],
+	scored: readonly PerCaseMetrics[],
 	checkpoints: readonly string[],
 	cases: readonly CaseRow[],
 	rules: ExtractionRules
 ): ClassificationRow[] {
-	const extracted = new Map<OutputRow, { modality: string; code: string; category: string }>();
-	const labelsOf = (o: OutputRow) => {
-		let e = extracted.get(o);
-		if (!e) {
-			const icd = extractIcd10(o.text, rules.icd10);
-			e = {
-				modality: extractModality(o.text, rules.modality) ?? NO_LABEL,
-				code: icd?.code ?? NO_LABEL,
-				category: icd?.category ?? NO_LABEL
-			};
-			extracted.set(o, e);
-		}
-		return e;
-	};
-	const tasks: {
-		task: ClassificationTask;
-		gold: (c: CaseRow) => string | null;
-		predicted: (o: OutputRow) => string;
-		order: (labels: string[]) => string[];
-	}[] = [
+	// The labels perCaseMetrics extracted once per output, by checkpoint and case.
+	const extracted = new Map<string, Map<string, Record<ClassificationTask, string>>>();
+	for (const r of scored) {
+		const labels = Object.fromEntries(r.labels.map((l) => [l.task, l.extracted]));
+		getOrCreate(extracted, r.checkpoint, () => new Map()).set(
+			r.caseId,
+			labels as Record<ClassificationTask, string>
+		);
+	}
+	const tasks: { task: ClassificationTask; order: (labels: string[]) => string[] }[] = [
 		{
 			task: 'modality',
-			gold: (c) => (present(c.goldModality) ? c.goldModality.trim().toLowerCase() : null),
-			predicted: (o) => labelsOf(o).modality,
 			order: (labels) => {
 				const known = Object.keys(rules.modality.keywords).filter((m) => labels.includes(m));
 				return [...known, ...labels.filter((l) => !known.includes(l)).sort(compareStrings)];
 			}
 		},
-		{
-			task: 'icd10',
-			gold: (c) => (present(c.goldIcd10) ? c.goldIcd10.trim().toUpperCase() : null),
-			predicted: (o) => labelsOf(o).code,
-			order: (labels) => labels.sort(compareStrings)
-		},
-		{
-			task: 'icd10Category',
-			gold: (c) =>
-				present(c.goldIcd10)
-					? (icd10Category(c.goldIcd10) ?? c.goldIcd10.trim().toUpperCase())
-					: null,
-			predicted: (o) => labelsOf(o).category,
-			order: (labels) => labels.sort(compareStrings)
-		}
+		{ task: 'icd10', order: (labels) => labels.sort(compareStrings) },
+		{ task: 'icd10Category', order: (labels) => labels.sort(compareStrings) }
 	];
-	return tasks.flatMap(({ task, gold, predicted, order }) => {
+	return tasks.flatMap(({ task, order }) => {
 		const golds = cases.flatMap((c) => {
-			const g = gold(c);
+			const g = goldLabel(c, task);
 			return g === null ? [] : [{ caseId: c.caseId, gold: g }];
 		});
 		const labels = order([...new Set(golds.map((g) => g.gold))]);
-		return checkpoints.map((checkpoint, k): ClassificationRow => {
+		return checkpoints.map((checkpoint): ClassificationRow => {
+			const ofCheckpoint = extracted.get(checkpoint);
 			const truth: string[] = [];
 			const pred: string[] = [];
 			let missingOutputs = 0;
 			for (const g of golds) {
-				const o = byCp[k]!.get(g.caseId);
-				if (!o) {
+				const labels = ofCheckpoint?.get(g.caseId);
+				if (!labels) {
 					missingOutputs++;
 					continue;
 				}
 				truth.push(g.gold);
-				pred.push(predicted(o));
+				pred.push(labels[task]);
 			}
 			return {
 				task,

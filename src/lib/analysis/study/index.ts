@@ -128,6 +128,7 @@ export type StudySection =
 	| 'paired'
 	| 'friedman'
 	| 'agreement'
+	/** Includes scoring every output once (ROUGE, extracted labels), which the next reuse. */
 	| 'rouge'
 	| 'classification'
 	| 'correctionEffort'
@@ -251,10 +252,16 @@ export function analyzeStudy(
 	lap('agreement');
 
 	const byCp = outputIndex(outputs, config.checkpoints);
-	const rouge = rougeSection(byCp, config.checkpoints, cases, config.rouge);
+	// ROUGE and the extracted labels of every output, computed once: the ROUGE and classification
+	// tables, and the paired tests on automatic metrics, all read these.
+	const scored = perCaseMetrics(outputs, cases, config.checkpoints, {
+		rouge: config.rouge,
+		extraction: config.extraction
+	});
+	const rouge = rougeSection(scored, config.checkpoints, cases);
 	lap('rouge');
 	const classification = classificationSection(
-		byCp,
+		scored,
 		config.checkpoints,
 		cases,
 		config.extraction ?? DEFAULT_EXTRACTION_RULES
@@ -264,12 +271,7 @@ export function analyzeStudy(
 	lap('correctionEffort');
 	const timePerItem = timeSection(p);
 	lap('timePerItem');
-	const values = metricValues(
-		perCaseMetrics(outputs, cases, config.checkpoints, {
-			rouge: config.rouge,
-			extraction: config.extraction
-		})
-	);
+	const values = metricValues(scored);
 	const metricTests = config.checkpoints.flatMap((a, ka) =>
 		config.checkpoints.flatMap((b, kb) =>
 			kb <= ka

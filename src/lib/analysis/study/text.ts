@@ -5,15 +5,8 @@
  */
 
 import { describe } from '../descriptive';
-import {
-	rougeDocument,
-	rougeScoresOf,
-	type RougeDocument,
-	type RougeOptions,
-	type RougeScore,
-	type RougeType,
-	type RougeVocabulary
-} from '../rouge';
+import type { PerCaseMetrics } from '../per-case-metrics';
+import { ROUGE_TYPES, type RougeScore, type RougeType } from '../rouge';
 import { finite, getOrCreate, summarize, type MeanSd, type Summary } from './summary';
 import { editDistanceOf, editTokens, type EditDistance } from '../text-metrics';
 
@@ -49,8 +42,6 @@ export interface CorrectionRow {
 	normalized: Summary;
 }
 
-const ROUGE_TYPES: RougeType[] = ['rouge1', 'rouge2', 'rougeL', 'rougeLsum'];
-
 export function outputIndex(
 	outputs: readonly OutputRow[],
 	checkpoints: readonly string[]
@@ -72,29 +63,20 @@ export const present = (s: string | null | undefined): s is string =>
 	s !== null && s !== undefined && s.trim() !== '';
 
 /**
- * Per checkpoint, mean and SD of every ROUGE score over its outputs whose case has a reference.
- * Each distinct text (reference or output) is tokenized once, and each distinct (reference,
- * output) pair scored once, whatever the number of checkpoints.
+ * Per checkpoint, mean and SD of every ROUGE score over its outputs whose case has a reference,
+ * from the scores perCaseMetrics computed once per output (the paired tests on automatic metrics
+ * and the per-case export read the same), taken in the order of `cases`.
  */
 export function rougeSection(
-	byCp: Map<string, OutputRow>[],
+	scored: readonly PerCaseMetrics[],
 	checkpoints: readonly string[],
-	cases: readonly CaseRow[],
-	opts: RougeOptions | undefined
+	cases: readonly CaseRow[]
 ): RougeRow[] {
 	const withReference = cases.filter((c) => present(c.reference));
-	const vocabulary: RougeVocabulary = new Map();
-	const documents = new Map<string, RougeDocument>();
-	const documentOf = (text: string) =>
-		getOrCreate(documents, text, () => rougeDocument(text, opts ?? {}, vocabulary));
-	const scored = new Map<RougeDocument, Map<RougeDocument, Record<RougeType, RougeScore>>>();
-	const scoresOf = (reference: RougeDocument, output: RougeDocument) =>
-		getOrCreate(
-			getOrCreate(scored, reference, () => new Map()),
-			output,
-			() => rougeScoresOf(reference, output)
-		);
-	return checkpoints.map((checkpoint, k) => {
+	const byCp = new Map<string, Map<string, Record<RougeType, RougeScore>>>();
+	for (const r of scored)
+		if (r.rouge) getOrCreate(byCp, r.checkpoint, () => new Map()).set(r.caseId, r.rouge);
+	return checkpoints.map((checkpoint) => {
 		const values = Object.fromEntries(
 			ROUGE_TYPES.map((t) => [
 				t,
@@ -102,11 +84,11 @@ export function rougeSection(
 			])
 		) as Record<RougeType, Record<'precision' | 'recall' | 'fmeasure', number[]>>;
 		let n = 0;
+		const ofCheckpoint = byCp.get(checkpoint);
 		for (const c of withReference) {
-			const output = byCp[k]!.get(c.caseId);
-			if (!output) continue;
+			const s = ofCheckpoint?.get(c.caseId);
+			if (!s) continue;
 			n++;
-			const s = scoresOf(documentOf(c.reference!), documentOf(output.text));
 			for (const t of ROUGE_TYPES) {
 				values[t].precision.push(s[t].precision);
 				values[t].recall.push(s[t].recall);
