@@ -2,7 +2,8 @@
  * The analysis library's public API, for statisticians and other tools (issue 6): the pure
  * statistics (no I/O) that the app runs, importable without the server. The app itself imports
  * the modules directly, so nothing in src/ uses this file; that is by design. Keep its names and
- * shapes stable: add, do not rename or remove.
+ * shapes stable: add, do not rename or remove. A module re-exported whole (`export *`) is public
+ * in full: what it exports later is public too.
  */
 export { summarizeByGroup, describe, quantileSorted } from './descriptive';
 export type { CellSummary, Description, ScoreRow } from './descriptive';
@@ -91,36 +92,11 @@ export {
 	renderPairwiseReport
 } from './report';
 export type { PairwiseReportMeta, ReportMeta } from './report';
-export {
-	confusionMatrix,
-	distributionSeries,
-	meansWithCi,
-	OTHER_COLUMN,
-	OUTCOME_COLORS,
-	pairwiseOutcomeSeries,
-	PALETTE,
-	paletteColor,
-	rougeSeries,
-	SCORE_PALETTE
-} from './chart-series';
-export type {
-	BarDataset,
-	ChartData,
-	ConfusionMatrixData,
-	DistributionDataset,
-	MeanDataset,
-	PairwiseOutcomeData,
-	RougeDataset
-} from './chart-series';
+// Every export of chart-series.ts is public: the chart data and palettes other tools draw with.
+export * from './chart-series';
 // Issue 14: paired tests on automatic metrics, per-case metrics, acceptability.
-export {
-	binomialUpperHalf,
-	exactMcNemar,
-	mcnemarChiSquare,
-	pairedCounts,
-	pairedDifferenceCi
-} from './mcnemar';
-export type { PairedCounts, PairedDifference } from './mcnemar';
+// Every export of mcnemar.ts is public (the paired binary tests).
+export * from './mcnemar';
 export { compareMetrics, LABEL_METRICS, ROUGE_METRICS } from './metric-tests';
 export type {
 	CaseMetricValues,

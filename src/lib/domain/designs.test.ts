@@ -32,6 +32,33 @@ function makeRaters(n: number): DesignRater[] {
 	return Array.from({ length: n }, (_, i) => ({ id: `R${String(i + 1).padStart(2, '0')}` }));
 }
 
+/**
+ * The property every design keeps: the same input gives the same design, whatever the order of
+ * its items and raters. `pre` filters the generated cases (fc.pre).
+ */
+function orderFree<C extends { items: DesignItem[]; raters: DesignRater[] }>(
+	cases: fc.Arbitrary<C>,
+	build: (c: C) => unknown,
+	pre: (c: C) => boolean = () => true
+) {
+	it(
+		'is reproducible and ignores the order of its input',
+		() => {
+			fc.assert(
+				fc.property(cases, fc.integer(), (c, shuffleSeed) => {
+					fc.pre(pre(c));
+					const a = build(c);
+					const rng = seededRng(String(shuffleSeed));
+					const items = shuffle(c.items, rng);
+					expect(build({ ...c, items, raters: shuffle(c.raters, rng) })).toEqual(a);
+				}),
+				{ numRuns: RUNS }
+			);
+		},
+		SLOW
+	);
+}
+
 function groupBy<T>(list: readonly T[], key: (t: T) => string): Map<string, T[]> {
 	const out = new Map<string, T[]>();
 	for (const t of list) out.set(key(t), [...(out.get(key(t)) ?? []), t]);
@@ -217,21 +244,7 @@ describe('buildDesign', () => {
 		SLOW
 	);
 
-	it(
-		'is reproducible and ignores the order of its input',
-		() => {
-			fc.assert(
-				fc.property(designCase, fc.integer(), ({ items, raters, spec, opts }, shuffleSeed) => {
-					const a = buildDesign(items, raters, spec, opts);
-					const rng = seededRng(String(shuffleSeed));
-					const b = buildDesign(shuffle(items, rng), shuffle(raters, rng), spec, { ...opts });
-					expect(b).toEqual(a);
-				}),
-				{ numRuns: RUNS }
-			);
-		},
-		SLOW
-	);
+	orderFree(designCase, (c) => buildDesign(c.items, c.raters, c.spec, { ...c.opts }));
 
 	it(
 		'gives raters different sequences, and another seed gives another design',
@@ -488,22 +501,10 @@ describe('pairwiseDesign', () => {
 		SLOW
 	);
 
-	it(
-		'is reproducible and ignores the order of its input',
-		() => {
-			fc.assert(
-				fc.property(pairwiseCase, fc.integer(), ({ items, raters, spec, seed }, shuffleSeed) => {
-					fc.pre(expectedComparisons(items).size > 0);
-					const a = pairwiseDesign(items, raters, { seed, spec });
-					const rng = seededRng(String(shuffleSeed));
-					expect(pairwiseDesign(shuffle(items, rng), shuffle(raters, rng), { seed, spec })).toEqual(
-						a
-					);
-				}),
-				{ numRuns: RUNS }
-			);
-		},
-		SLOW
+	orderFree(
+		pairwiseCase,
+		(c) => pairwiseDesign(c.items, c.raters, { seed: c.seed, spec: c.spec }),
+		(c) => expectedComparisons(c.items).size > 0
 	);
 
 	it('puts each checkpoint left half of the time in a two-checkpoint study', () => {
