@@ -161,9 +161,24 @@ function plainMeans(ratings: readonly RatingRow[]): number[] {
 	return Array.from(sum, (s, i) => s / count[i]!);
 }
 
-/** FNV-1a (32 bit) of the result's JSON: equal digests across changes mean identical results. */
+/** The value with every object's keys sorted: the order keys were written in is not a result. */
+function canonical(value: unknown): unknown {
+	if (Array.isArray(value)) return value.map(canonical);
+	if (value === null || typeof value !== 'object') return value;
+	const o = value as Record<string, unknown>;
+	return Object.fromEntries(
+		Object.keys(o)
+			.sort()
+			.map((k) => [k, canonical(o[k])])
+	);
+}
+
+/**
+ * FNV-1a (32 bit) of the result's JSON with sorted keys: equal digests across changes mean
+ * identical results (values, not the order of an object's keys).
+ */
 function digest(value: unknown): string {
-	const json = JSON.stringify(value);
+	const json = JSON.stringify(canonical(value));
 	let h = 0x811c9dc5;
 	for (let i = 0; i < json.length; i++) h = Math.imul(h ^ json.charCodeAt(i), 0x01000193);
 	return (h >>> 0).toString(16).padStart(8, '0');
