@@ -31,6 +31,39 @@ function requireText(field: string, value: unknown, max: number): string {
 	return value.replace(/\r\n?/g, '\n');
 }
 
+/** One rater note of an assignment (a comment or the corrected letter), as its saver found it. */
+interface Note {
+	kind: 'comment' | 'correction';
+	assignmentId: string;
+	/** What identifies the note beside the assignment ({ dimension } for comments), for the audit. */
+	key: Record<string, string>;
+	old: { body: string } | undefined;
+	text: string;
+	/** The new text deletes the note. */
+	empty: boolean;
+	remove: () => PromiseLike<unknown>;
+	upsert: () => PromiseLike<unknown>;
+}
+
+/**
+ * Deletes, creates or changes a note, and writes the audit row (`<kind>.delete|create|change`,
+ * before and after with the note's key); nothing, and no audit row, when the text changes nothing.
+ */
+async function writeNote(tx: Db, rater: RaterActor, note: Note): Promise<{ changed: boolean }> {
+	const { kind, key, old, text, empty } = note;
+	if (empty ? !old : old?.body === text) return { changed: false };
+	await (empty ? note.remove() : note.upsert());
+	await audit.record(tx, rater, {
+		action: `${kind}.${empty ? 'delete' : old ? 'change' : 'create'}`,
+		entity: 'assignment',
+		entityId: note.assignmentId,
+		studyId: rater.studyId,
+		before: old ? { ...key, body: old.body } : null,
+		after: empty ? null : { ...key, body: text }
+	});
+	return { changed: true };
+}
+
 /**
  * Saves the rater's comment on one dimension (`dimension` '' is the overall comment); an empty
  * or blank body deletes it. Idempotent: the same body again changes nothing and is not audited.
@@ -53,26 +86,23 @@ export async function saveComment(
 			eq(comments.dimension, dimension)
 		);
 		const [old] = await tx.select().from(comments).where(where);
-		const empty = text.trim() === '';
-		if (empty ? !old : old?.body === text) return { changed: false };
-		if (empty) await tx.delete(comments).where(where);
-		else
-			await tx
-				.insert(comments)
-				.values({ assignmentId: row.assignmentId, dimension, body: text })
-				.onConflictDoUpdate({
-					target: [comments.assignmentId, comments.dimension],
-					set: { body: text, updatedAt: new Date() }
-				});
-		await audit.record(tx, rater, {
-			action: empty ? 'comment.delete' : old ? 'comment.change' : 'comment.create',
-			entity: 'assignment',
-			entityId: row.assignmentId,
-			studyId: rater.studyId,
-			before: old ? { dimension, body: old.body } : null,
-			after: empty ? null : { dimension, body: text }
+		return writeNote(tx, rater, {
+			kind: 'comment',
+			assignmentId: row.assignmentId,
+			key: { dimension },
+			old,
+			text,
+			empty: text.trim() === '',
+			remove: () => tx.delete(comments).where(where),
+			upsert: () =>
+				tx
+					.insert(comments)
+					.values({ assignmentId: row.assignmentId, dimension, body: text })
+					.onConflictDoUpdate({
+						target: [comments.assignmentId, comments.dimension],
+						set: { body: text, updatedAt: new Date() }
+					})
 		});
-		return { changed: true };
 	});
 }
 
@@ -91,26 +121,23 @@ export async function saveCorrection(
 		const row = await findAssignmentToChange(tx, rater, code, 'absolute');
 		const where = eq(corrections.assignmentId, row.assignmentId);
 		const [old] = await tx.select().from(corrections).where(where);
-		const empty = text.trim() === '' || text === (row.letter ?? '');
-		if (empty ? !old : old?.body === text) return { changed: false };
-		if (empty) await tx.delete(corrections).where(where);
-		else
-			await tx
-				.insert(corrections)
-				.values({ assignmentId: row.assignmentId, body: text })
-				.onConflictDoUpdate({
-					target: corrections.assignmentId,
-					set: { body: text, updatedAt: new Date() }
-				});
-		await audit.record(tx, rater, {
-			action: empty ? 'correction.delete' : old ? 'correction.change' : 'correction.create',
-			entity: 'assignment',
-			entityId: row.assignmentId,
-			studyId: rater.studyId,
-			before: old ? { body: old.body } : null,
-			after: empty ? null : { body: text }
+		return writeNote(tx, rater, {
+			kind: 'correction',
+			assignmentId: row.assignmentId,
+			key: {},
+			old,
+			text,
+			empty: text.trim() === '' || text === (row.letter ?? ''),
+			remove: () => tx.delete(corrections).where(where),
+			upsert: () =>
+				tx
+					.insert(corrections)
+					.values({ assignmentId: row.assignmentId, body: text })
+					.onConflictDoUpdate({
+						target: corrections.assignmentId,
+						set: { body: text, updatedAt: new Date() }
+					})
 		});
-		return { changed: true };
 	});
 }
 

@@ -4,16 +4,8 @@
  */
 import { and, asc, count, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db';
-import {
-	assignments,
-	cases,
-	items,
-	outputs,
-	preferences,
-	raters,
-	ratings,
-	roundRaters
-} from '../db/schema';
+import { itemCase } from '../db/joins';
+import { assignments, cases, items, preferences, raters, ratings, roundRaters } from '../db/schema';
 import type { Round } from '../rounds';
 
 export interface RaterProgress {
@@ -88,21 +80,15 @@ export interface ItemProgress {
  * by anything that follows the checkpoint.
  */
 export async function itemProgress(db: Db, round: Round): Promise<ItemProgress[]> {
-	const roundId = round.id;
 	const { scored, done } = answered(db, round);
-	return db
-		.select({
-			code: items.code,
-			caseId: cases.externalId,
-			assigned: count(assignments.id),
-			done
-		})
+	const query = db
+		.select({ code: items.code, caseId: cases.externalId, assigned: count(assignments.id), done })
 		.from(items)
-		.innerJoin(outputs, eq(outputs.id, items.outputId))
-		.innerJoin(cases, eq(cases.id, outputs.caseId))
+		.$dynamic();
+	return itemCase(query)
 		.leftJoin(assignments, eq(assignments.itemId, items.id))
 		.leftJoin(scored, eq(scored.assignmentId, assignments.id))
-		.where(eq(items.roundId, roundId))
+		.where(eq(items.roundId, round.id))
 		.groupBy(items.id, cases.externalId, cases.position)
 		.orderBy(asc(cases.position), asc(items.code));
 }

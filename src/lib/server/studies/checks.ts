@@ -190,20 +190,17 @@ export interface RoundLeakage {
 
 /** The leakage result per checkpoint of a round, for its page and for opening it. */
 export async function roundLeakage(db: Db, roundId: string): Promise<RoundLeakage[]> {
-	const rows = await db
-		.selectDistinct({ checkpointId: outputs.checkpointId, caseId: cases.externalId })
-		.from(items)
-		.innerJoin(outputs, eq(outputs.id, items.outputId))
-		.innerJoin(cases, eq(cases.id, outputs.caseId))
-		.where(eq(items.roundId, roundId));
-	const right = await db
-		.selectDistinct({ checkpointId: outputs.checkpointId, caseId: cases.externalId })
-		.from(items)
-		.innerJoin(outputs, eq(outputs.id, items.rightOutputId))
-		.innerJoin(cases, eq(cases.id, outputs.caseId))
-		.where(eq(items.roundId, roundId));
+	// The letters of the round's items: the one of an absolute item, both of a pairwise one.
+	const shown = (output: typeof items.outputId | typeof items.rightOutputId) =>
+		db
+			.selectDistinct({ checkpointId: outputs.checkpointId, caseId: cases.externalId })
+			.from(items)
+			.innerJoin(outputs, eq(outputs.id, output))
+			.innerJoin(cases, eq(cases.id, outputs.caseId))
+			.where(eq(items.roundId, roundId));
+	const rows = [...(await shown(items.outputId)), ...(await shown(items.rightOutputId))];
 	const inRound = new Map<string, Set<string>>();
-	for (const r of [...rows, ...right])
+	for (const r of rows)
 		inRound.set(r.checkpointId, (inRound.get(r.checkpointId) ?? new Set()).add(r.caseId));
 	if (!inRound.size) return [];
 	const cps = await db
