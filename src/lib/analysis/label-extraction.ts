@@ -1,3 +1,5 @@
+// Over 300 lines: the extraction rules as data (defaults, and a study's settings turned into
+// rules) beside the two extractors that read them.
 /**
  * Rule-based extraction of two labels from a generated letter, for comparing them with the
  * case's true diagnosis code and treatment modality (see classification.ts):

@@ -1,3 +1,5 @@
+// Over 300 lines: one simulation model; its sampler, test, curve and sample-size search share
+// the model's types and the derivation written beside the code.
 /**
  * Power and sample-size planning for a round's primary comparison (issue 13): Monte Carlo
  * simulation of ordinal ratings with case and rater random effects, each simulated round scored

@@ -1,3 +1,5 @@
+// Over 300 lines: one use case, the planner; its input schema and the merging of plan, design,
+// pilot and form into one model are read together.
 /**
  * The power and sample-size planner behind the study's Power page and `npm run cli -- power`
  * (issue 13): reads the study (and optionally a round's analysis plan and design, and an
