@@ -286,21 +286,13 @@ describe('buildDesign', () => {
 	});
 
 	it('meets the exact targets where a balanced design exists', () => {
+		const threePerItem = (items: DesignItem[], raters: number, seed: string) =>
+			buildDesign(items, makeRaters(raters), { type: 'balanced', ratersPerItem: 3 }, { seed });
 		// 7 raters, k = 3, 7 items: the Fano plane, every pair shares exactly one item.
-		const fano = buildDesign(
-			makeItems(7, 1),
-			makeRaters(7),
-			{ type: 'balanced', ratersPerItem: 3 },
-			{ seed: 'fano' }
-		);
+		const fano = threePerItem(makeItems(7, 1), 7, 'fano');
 		expect(fano.report.pairOverlap).toEqual({ min: 1, max: 1, mean: 1 });
 		// 6 raters, k = 3, 20 items: all 3-subsets, λ = 4.
-		const all = buildDesign(
-			makeItems(10, 2),
-			makeRaters(6),
-			{ type: 'balanced', ratersPerItem: 3 },
-			{ seed: 'pairs' }
-		);
+		const all = threePerItem(makeItems(10, 2), 6, 'pairs');
 		expect(all.report.pairOverlap).toEqual({ min: 4, max: 4, mean: 4 });
 		expect(all.report.workload).toEqual({ min: 10, max: 10 });
 	});
