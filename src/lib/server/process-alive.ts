@@ -12,6 +12,8 @@ export function processStartTime(pid: number): string | null {
 	try {
 		stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
 	} catch {
+		// ENOENT, or ESRCH while it exits: the process is gone (or there is no /proc). The file is
+		// readable by every user, so no other failure is expected here.
 		return null;
 	}
 	// "pid (comm) state ppid …": comm may hold spaces and parentheses, so split after the last ')'.
