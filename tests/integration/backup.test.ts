@@ -30,6 +30,7 @@ import * as rating from '../../src/lib/server/rating';
 import * as rounds from '../../src/lib/server/rounds';
 import { importStudy } from '../../src/lib/server/studies/import';
 import { loadStudy } from '../../src/lib/server/studies/loader';
+import { ROUND_TABLES } from '../support/study-tables';
 import { TEST_DATABASES } from '../support/databases';
 import { buildTinyModelOnce, copyDemoStudy } from '../support/fixtures';
 import { runCli } from '../support/gen-study';
@@ -230,15 +231,7 @@ describe.each(TEST_DATABASES)('backup from $name', (source) => {
 
 	it('writes every table of the study to one gzip file', async () => {
 		const filled = [
-			'studies',
-			'cases',
-			'checkpoints',
-			'outputs',
-			'rounds',
-			'items',
-			'raters',
-			'assignments',
-			'ratings',
+			...ROUND_TABLES,
 			'comments',
 			'corrections',
 			'users',

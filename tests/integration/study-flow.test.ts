@@ -17,24 +17,14 @@ import * as rating from '../../src/lib/server/rating';
 import * as rounds from '../../src/lib/server/rounds';
 import { importStudy } from '../../src/lib/server/studies/import';
 import { loadStudy } from '../../src/lib/server/studies/loader';
+import { ROUND_TABLES } from '../support/study-tables';
 import { TEST_DATABASES } from '../support/databases';
 import { optOutForTest } from '../support/preregister';
 import { buildTinyModelOnce, copyDemoStudy } from '../support/fixtures';
 
 async function counts(database: Database) {
-	const tables = [
-		'studies',
-		'cases',
-		'checkpoints',
-		'outputs',
-		'rounds',
-		'items',
-		'raters',
-		'assignments',
-		'ratings'
-	] as const;
 	const out: Record<string, number> = {};
-	for (const t of tables) {
+	for (const t of ROUND_TABLES) {
 		const [row] = await database.db.select({ n: count() }).from(schema[t]);
 		out[t] = row!.n;
 	}
