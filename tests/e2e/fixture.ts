@@ -19,6 +19,8 @@ export interface E2eFixture {
 	offlineRater: string;
 	extrasRater: string;
 	lockedRater: string;
+	/** 'Marks round' (open, one rater): marks.spec.ts marks errors in its letters. */
+	marksRater: string;
 	sharedRaterA: string;
 	sharedRaterB: string;
 	/** 'Pairwise round' (open, fully crossed, one rater: 3 comparisons). */
