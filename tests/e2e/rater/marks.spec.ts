@@ -158,6 +158,41 @@ test('a rater marks two errors and an omission with harm grades; a reload at ano
 	await context.close();
 });
 
+test("a rater's marks are invisible and unwritable for another rater of the same letter", async ({
+	playwright,
+	baseURL
+}) => {
+	const fixture = readFixture();
+	const open = async (link: string) => {
+		const ctx = await playwright.request.newContext({ baseURL });
+		expect((await ctx.get(link, { maxRedirects: 0 })).status()).toBe(303);
+		return ctx;
+	};
+	const a = await open(fixture.marksRater);
+	const b = await open(fixture.marksOtherRater);
+	const code = /\/rate\/([0-9A-Z-]+)/.exec(
+		(await a.get('/rate', { maxRedirects: 0 })).headers()['location']!
+	)![1]!;
+	const url = `/api/rater/items/${code}/marks`;
+	const mark = { kind: 'omission', field: 'notes', category: 'other', harmExtent: 2 };
+	const id = '2b000000-0000-4000-8000-000000000001';
+	expect((await a.post(url, { data: { id, ...mark } })).status()).toBe(200);
+	const mine = ((await (await a.get(url)).json()) as { marks: Mark[] }).marks;
+	expect(mine.map((m) => m.id)).toContain(id);
+	// B rates the same letter under the same code, yet sees none of A's marks ...
+	expect(await (await b.get(url)).json()).toEqual({ marks: [] });
+	// ... cannot change them (not found) nor delete them (nothing of B's to delete) ...
+	expect((await b.put(`${url}/${id}`, { data: { ...mark, harmExtent: 3 } })).status()).toBe(404);
+	expect(await (await b.delete(`${url}/${id}`, { data: {} })).json()).toMatchObject({
+		changed: false
+	});
+	// ... and A's marks are exactly as they were.
+	expect(((await (await a.get(url)).json()) as { marks: Mark[] }).marks).toEqual(mine);
+	expect((await a.delete(`${url}/${id}`, { data: {} })).status()).toBe(200);
+	await a.dispose();
+	await b.dispose();
+});
+
 test('marks made offline arrive from the next page; edits and deletions are saved', async ({
 	browser
 }) => {
