@@ -34,6 +34,18 @@ function parse(text: string | null): MarkChange | null {
 
 const idOf = (c: MarkChange) => (c.op === 'save' ? c.mark.id : c.id);
 
+/**
+ * A new mark's id: a random UUID (v4). Made from crypto.getRandomValues, which browsers offer on
+ * every page, as crypto.randomUUID is missing outside secure contexts (a plain-HTTP intranet).
+ */
+export function newMarkId(): string {
+	const b = crypto.getRandomValues(new Uint8Array(16));
+	b[6] = (b[6]! & 0x0f) | 0x40;
+	b[8] = (b[8]! & 0x3f) | 0x80;
+	const hex = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+	return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 /** The marks the server sent, with this browser's unsent changes applied over them. */
 export function withPending(marks: readonly Mark[], changes: readonly MarkChange[]): Mark[] {
 	// A local, never rendered: a plain Map.
