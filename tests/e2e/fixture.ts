@@ -19,6 +19,10 @@ export interface E2eFixture {
 	offlineRater: string;
 	extrasRater: string;
 	lockedRater: string;
+	/** 'Marks round' (open, fully crossed): marks.spec.ts marks errors as the first rater. */
+	marksRater: string;
+	/** The Marks round's other rater, of the same letters: must not see or change those marks. */
+	marksOtherRater: string;
 	sharedRaterA: string;
 	sharedRaterB: string;
 	/** 'Pairwise round' (open, fully crossed, one rater: 3 comparisons). */

@@ -92,6 +92,10 @@ try {
 	const offlineRater = await rounds.addRater(db, CLI, offlineRound.id, { name: 'Dr Offline' });
 	const extrasRater = await rounds.addRater(db, CLI, offlineRound.id, { name: 'Dr Notes' });
 	const lockedRater = await rounds.addRater(db, CLI, lockedRound.id, { name: 'Dr Locked' });
+	// marks.spec.ts: error marks, alone in a round of their own.
+	const marksRound = await raterRound('Marks round');
+	const marksRater = await rounds.addRater(db, CLI, marksRound.id, { name: 'Dr Marks' });
+	const marksOther = await rounds.addRater(db, CLI, marksRound.id, { name: 'Dr Other' });
 	const sharedRaterA = await rounds.addRater(db, CLI, offlineRound.id, { name: 'Dr Shared A' });
 	const sharedRaterB = await rounds.addRater(db, CLI, offlineRound.id, { name: 'Dr Shared B' });
 	const locked = (await rating.raterFromToken(db, lockedRater.token))!;
@@ -163,6 +167,8 @@ try {
 		offlineRater: `/r/${offlineRater.token}`,
 		extrasRater: `/r/${extrasRater.token}`,
 		lockedRater: `/r/${lockedRater.token}`,
+		marksRater: `/r/${marksRater.token}`,
+		marksOtherRater: `/r/${marksOther.token}`,
 		sharedRaterA: `/r/${sharedRaterA.token}`,
 		sharedRaterB: `/r/${sharedRaterB.token}`,
 		pairwiseRater: pairwiseLinks[0]!,

@@ -20,6 +20,10 @@ export type RoundStatus = (typeof ROUND_STATUSES)[number];
 export const PAIRWISE_CHOICES = ['left', 'right', 'tie'] as const;
 export type PairwiseChoice = (typeof PAIRWISE_CHOICES)[number];
 
+/** A rater's error mark: a passage of the letter, or a source field the letter leaves out. */
+export const MARK_KINDS = ['span', 'omission'] as const;
+export type MarkKind = (typeof MARK_KINDS)[number];
+
 /** Roles of signed-in users (raters have links, not accounts); permissions in auth/access.ts. */
 export const ROLES = ['coordinator', 'statistician'] as const;
 export type Role = (typeof ROLES)[number];

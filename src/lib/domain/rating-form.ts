@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { uniqueField } from './unique';
+import { markSettingSchema } from './marks';
 import {
 	anchorsProblem,
 	DEFAULT_POINTS,
@@ -54,7 +55,9 @@ export const dimensionSchema = z
 
 export const ratingFormSchema = z
 	.object({
-		dimensions: z.array(dimensionSchema).min(1, 'needs at least one dimension').max(20)
+		dimensions: z.array(dimensionSchema).min(1, 'needs at least one dimension').max(20),
+		/** Error marking in the letter (domain/marks.ts); absent: off. */
+		marks: markSettingSchema.optional()
 	})
 	.superRefine(uniqueField('dimensions', 'key', 'dimension key'));
 

@@ -75,7 +75,9 @@ export const DEFAULT_FORM: RatingForm = {
 				'Ready to sign.'
 			]
 		}
-	]
+	],
+	/** Raters mark errors in the letter with the default taxonomy (domain/marks.ts). */
+	marks: true
 };
 
 /** A study's folder name and URL part: lower case, so it is the same on every file system. */

@@ -21,6 +21,7 @@ export {
 	saveCorrection,
 	addTime
 } from './rating/notes';
+export { listMarks, saveMark, deleteMark } from './rating/marks';
 
 /**
  * Saves one score. Idempotent: saving the same score again changes nothing and writes no audit

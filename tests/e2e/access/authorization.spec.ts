@@ -12,8 +12,14 @@ import { routeKeys, urlOf } from './route-tree';
 type Visitor = keyof Row;
 const VISITORS: Visitor[] = ['anon', 'a', 'b', 'c', 'stat', 'coord'];
 
+/** The id of rater A's error mark (chosen by the page, as a browser does). */
+const MARK = '0a0b0c0d-0000-4000-8000-000000000001';
+const OMISSION = { kind: 'omission', field: 'diagnosis', category: 'other', harmExtent: 2 };
+
 /** JSON bodies of the rater endpoints: valid, so rater A's requests succeed. */
 const BODIES: Record<string, unknown> = {
+	'/api/rater/items/[code]/marks': { id: MARK, ...OMISSION },
+	'/api/rater/items/[code]/marks/[mark]': { ...OMISSION, note: 'Changed.' },
 	'/api/rater/items/[code]/scores': { dimension: 'diagnosis', score: 3 },
 	'/api/rater/items/[code]/comments': { dimension: '', body: 'Reads well.' },
 	'/api/rater/items/[code]/correction': { body: 'Corrected letter.' },
@@ -80,6 +86,7 @@ function send(visitor: Visitor, key: string, round: 'unblinded' | 'open', file =
 		checkpoint: f.checkpoint!,
 		file,
 		code: f.codeA!,
+		mark: MARK,
 		token: 'not-a-valid-link'
 	});
 	const ctx = visitors[visitor];
@@ -89,7 +96,8 @@ function send(visitor: Visitor, key: string, round: 'unblinded' | 'open', file =
 			headers: { accept: 'text/html' },
 			maxRedirects: 0
 		});
-	return ctx.fetch(url, { method, data: BODIES[routeId], maxRedirects: 0 });
+	const data = method === 'GET' ? undefined : BODIES[routeId];
+	return ctx.fetch(url, { method, data, maxRedirects: 0 });
 }
 
 test('every route has an expectation, and every expectation a route', () => {

@@ -68,6 +68,11 @@ export const EXPECTATIONS: Record<string, Row | Variants> = {
 	'PUT /api/rater/items/[code]/comments': raterCall(200),
 	'PUT /api/rater/items/[code]/correction': raterCall(200),
 	'POST /api/rater/items/[code]/time': raterCall(200),
+	// error marks (A's omission mark: created by POST, changed by PUT; DELETE of none is a no-op)
+	'GET /api/rater/items/[code]/marks': raterCall(200),
+	'POST /api/rater/items/[code]/marks': raterCall(200),
+	'PUT /api/rater/items/[code]/marks/[mark]': raterCall(200),
+	'DELETE /api/rater/items/[code]/marks/[mark]': raterCall(200),
 	// A's item holds one letter: a choice between two is refused (400), after the access check
 	'PUT /api/rater/items/[code]/preferences': raterCall(400),
 

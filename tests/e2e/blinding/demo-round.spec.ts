@@ -44,6 +44,30 @@ test('nothing a demo rater can reach names a checkpoint', async ({ page, request
 		'bad save',
 		await api.put(`/api/rater/items/${first}/scores`, { data: { dimension: 'nope', score: 3 } })
 	);
+	// Error marks: a passage of the letter and an omission, listed, changed, refused, deleted.
+	const letter = await page.getByTestId('letter').innerText();
+	const marks = `/api/rater/items/${first}/marks`;
+	const span = { kind: 'span', start: 0, end: 8, quote: letter.slice(0, 8), category: 'other' };
+	const ids = ['1f000000-0000-4000-8000-000000000001', '1f000000-0000-4000-8000-000000000002'];
+	await inspect('mark create', await api.post(marks, { data: { id: ids[0], ...span } }));
+	await inspect(
+		'omission create',
+		await api.post(marks, {
+			data: { id: ids[1], kind: 'omission', field: 'tnm', category: 'wrong_diagnosis' }
+		})
+	);
+	await inspect('mark list', await api.get(marks));
+	await inspect(
+		'mark change',
+		await api.put(`${marks}/${ids[0]}`, { data: { ...span, harmExtent: 2, harmLikelihood: 1 } })
+	);
+	const bad = await api.post(marks, {
+		data: { id: ids[1], kind: 'omission', field: 'no_such_field', category: 'other' }
+	});
+	expect(bad.status()).toBe(400);
+	await inspect('bad mark', bad);
+	await inspect('mark delete', await api.delete(`${marks}/${ids[1]}`, { data: {} }));
+	await inspect(`page ${first} with marks`, await api.get(`/rate/${first}/__data.json`));
 	const missing = await api.get('/rate/ZZZZ-ZZZZ');
 	expect(missing.status()).toBe(404);
 	await inspect('unknown item', missing);

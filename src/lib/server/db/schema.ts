@@ -31,6 +31,7 @@ import {
 	ACTOR_TYPES,
 	CHECKPOINT_KINDS,
 	JOB_STATUSES,
+	MARK_KINDS,
 	OUTPUT_STATUSES,
 	PAIRWISE_CHOICES,
 	ROLES,
@@ -359,6 +360,47 @@ export const corrections = pgTable('corrections', {
 	createdAt: createdAt(),
 	updatedAt: updatedAt()
 });
+
+/**
+ * A rater's error mark on a letter (domain/marks.ts): a passage, as offsets into the letter text
+ * exactly as displayed (UTF-16 code units, end exclusive) with the quoted text, or an omission
+ * naming a source field. `client_id` is chosen by the rater's browser, so a create sent again
+ * after a lost response finds the mark it made instead of adding a second one.
+ */
+export const marks = pgTable(
+	'marks',
+	{
+		id: id(),
+		assignmentId: uuid()
+			.notNull()
+			.references(() => assignments.id, { onDelete: 'cascade' }),
+		clientId: uuid().notNull(),
+		kind: text({ enum: MARK_KINDS }).notNull(),
+		start: integer(),
+		end: integer(),
+		quote: text(),
+		/** An omission's source field, as a dotted path into the case source. */
+		field: text(),
+		category: text().notNull(),
+		note: text().notNull().default(''),
+		/** Named scales of domain/scales.ts: harm-extent and harm-likelihood (1–3), or not graded. */
+		harmExtent: smallint(),
+		harmLikelihood: smallint(),
+		createdAt: createdAt(),
+		updatedAt: updatedAt()
+	},
+	(t) => [
+		unique().on(t.assignmentId, t.clientId),
+		check('marks_kind_check', oneOf(t.kind, MARK_KINDS)),
+		check(
+			'marks_shape_check',
+			sql`(${t.kind} = 'span' and ${t.start} >= 0 and ${t.end} > ${t.start} and ${t.quote} is not null and ${t.field} is null)
+				or (${t.kind} = 'omission' and ${t.start} is null and ${t.end} is null and ${t.quote} is null and ${t.field} is not null)`
+		),
+		check('marks_harm_extent_check', sql`${t.harmExtent} between 1 and 3`),
+		check('marks_harm_likelihood_check', sql`${t.harmLikelihood} between 1 and 3`)
+	]
+);
 
 export const users = pgTable(
 	'users',
