@@ -66,6 +66,15 @@ test('a rater scores a 5-point and a yes/no dimension by mouse and keyboard', as
 	await rater.arrived();
 	expect(await rater.checked()).toEqual({ completeness: 5, fabrication: 1, harm_extent: 2 });
 
+	// Over HTTP, a score off the dimension's scale is a 400 naming the field and the scale.
+	const refused = await page.request.put(`/api/rater/items/${first}/scores`, {
+		data: { dimension: 'fabrication', score: 2 }
+	});
+	expect(refused.status()).toBe(400);
+	expect((await refused.json()).issues).toEqual([
+		{ field: 'score', message: 'must be 0 (No) or 1 (Yes)' }
+	]);
+
 	// The harm scale's grades in German, from the language switch.
 	await page.getByTestId('lang-de').click();
 	await expect(scale('harm_extent').getByRole('radio', { name: 'Schwer oder Tod' })).toHaveValue(
