@@ -5,8 +5,8 @@
  * test and the quadratic-weighted kappa over 5 categories (and over yes/no) that R's wilcox.test
  * and psych::cohen.kappa give on the same data (tests/fixtures/scales-reference.json, made by
  * tests/fixtures/make-scales-reference.sh); the exports hold the scores as given and the codebook
- * each dimension's range and value labels. The same form runs a pairwise round: choices, not
- * scores, whatever the scales.
+ * each dimension's range and value labels; as a power pilot each dimension's distributions follow
+ * its scale. The same form runs a pairwise round: choices, not scores, whatever the scales.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -17,8 +17,9 @@ import { ValidationError } from '../../src/lib/errors';
 import { CLI, type RaterActor } from '../../src/lib/server/auth/actors';
 import type { Database } from '../../src/lib/server/db';
 import { itemCaseCheckpoint } from '../../src/lib/server/db/joins';
-import { assignments, cases, checkpoints, items } from '../../src/lib/server/db/schema';
+import { assignments, cases, checkpoints, items, studies } from '../../src/lib/server/db/schema';
 import { exportStream, type ExportFormat } from '../../src/lib/server/exports';
+import { planPower } from '../../src/lib/server/power-planner';
 import * as rating from '../../src/lib/server/rating';
 import { pairwiseAnalysis, roundAnalysis } from '../../src/lib/server/round-analysis';
 import * as rounds from '../../src/lib/server/rounds';
@@ -259,6 +260,30 @@ describe.each(TEST_DATABASES)('a study on 5-point and yes/no scales on $name', (
 		expect(codebook).toContain('fabrication,integer 0-1,');
 		expect(codebook).toContain('fabrication,value 0,No\r\nfabrication,value 1,Yes\r\n');
 		expect(codebook).toContain('accuracy,value 5,Right\r\n');
+
+		// As a power pilot, each dimension's distributions have one share per score of its scale.
+		const [study] = await database.db
+			.select({ slug: studies.slug })
+			.from(studies)
+			.where(eq(studies.id, studyId));
+		for (const [dimension, scale] of [
+			['completeness', [1, 2, 3, 4, 5]],
+			['fabrication', [0, 1]]
+		] as const) {
+			const report = await planPower(database.db, CLI, study!.slug, {
+				pilot: 'Absolute',
+				dimension,
+				better: 'ft',
+				than: 'base',
+				reps: '100',
+				cases: '10',
+				raterOptions: '3'
+			});
+			for (const shares of [report.pilot!.than, report.pilot!.better]) {
+				expect(shares).toHaveLength(scale.length);
+				expect(shares!.reduce((a, b) => a + b, 0)).toBeCloseTo(1);
+			}
+		}
 	});
 
 	it('runs a pairwise round on the same form: choices on every dimension, no scores', async () => {
