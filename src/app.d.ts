@@ -6,6 +6,8 @@ declare global {
 		interface Error {
 			message: string;
 			errorId?: string;
+			/** A refused request's fields and why (e.g. a score off its dimension's scale). */
+			issues?: { field?: string; message: string }[];
 		}
 		interface Locals {
 			coordinator: CoordinatorActor | null;

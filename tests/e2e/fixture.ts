@@ -38,6 +38,8 @@ export interface E2eFixture {
 	planRoundId: string;
 	/** 'Checks round' of the checks demo (draft): two of its cases leaked into training data. */
 	checksRoundId: string;
+	/** 'Scales round' (open, one rater): a 5-point, a yes/no and a harm-extent dimension. */
+	scalesRater: string;
 }
 
 export const E2E_COORDINATOR = { email: 'e2e@blindeval.test', password: 'e2e-coordinator-pw' };

@@ -20,6 +20,7 @@ import { stringify } from 'yaml';
 import { buildTinyModelOnce, copyDemoStudy } from '../support/fixtures';
 import { E2E_COORDINATOR, type E2eFixture } from './fixture';
 import { prepareAnalysisRound } from './coordinator/prepare-analysis';
+import { prepareScalesRound } from './rater/prepare-scales';
 
 const out = path.resolve(process.argv[2] ?? 'tests/.tmp/e2e');
 const config = readConfig();
@@ -177,7 +178,12 @@ try {
 		plantedLeak: cps[0]!.name,
 		analysisRoundId: await prepareAnalysisRound(db, demo.roundId),
 		planRoundId: planRound.id,
-		checksRoundId: ''
+		checksRoundId: '',
+		scalesRater: await prepareScalesRound(db, out, (files) => {
+			files['cases.jsonl'] = only(files['cases.jsonl']!, 'id');
+			files['outputs/base.jsonl'] = only(files['outputs/base.jsonl']!, 'case_id');
+			files['outputs/finetuned.jsonl'] = only(files['outputs/finetuned.jsonl']!, 'case_id');
+		})
 	};
 	// import-checks.spec.ts: the checks demo (planted identifier confirmed, two leaked cases)
 	// with a draft round over both of its checkpoints, opened in the browser.

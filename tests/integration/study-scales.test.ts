@@ -2,7 +2,7 @@
  * Scales in a study folder (issue 17 point 1): a form with a 5-point, a yes/no and the two harm
  * dimensions beside a default 4-point one imports on both databases and is stored as parsed; a
  * form with a wrong scale is refused with study.yaml's real line and the field, writing nothing;
- * a round on a form with other scales is refused until the rater page scores them.
+ * a rater scores each dimension on its own scale, and a score off it is refused naming the field.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/lib/errors';
 import { CLI } from '../../src/lib/server/auth/actors';
 import type { Database } from '../../src/lib/server/db';
-import { rounds as roundsTable, studies } from '../../src/lib/server/db/schema';
+import { assignments, items, ratings, studies } from '../../src/lib/server/db/schema';
+import * as rating from '../../src/lib/server/rating';
 import * as rounds from '../../src/lib/server/rounds';
 import { importStudy } from '../../src/lib/server/studies/import';
 import { loadStudy } from '../../src/lib/server/studies/loader';
@@ -104,23 +105,57 @@ describe.each(TEST_DATABASES)('scales in a study folder on $name', ({ create }) 
 		]);
 	});
 
-	it('refuses a round on such a form until the rater page scores its scales', async () => {
+	it('rates each dimension on its own scale; a score off it is a 400 naming the field and its scores', async () => {
 		const summary = await importStudy(database.db, CLI, loadStudy(writeStudy('round', GOOD)));
-		const before = await database.db.select({ n: count() }).from(roundsTable);
-		let error: unknown;
-		try {
-			await rounds.create(database.db, CLI, { studyId: summary.studyId, name: 'R' });
-		} catch (e) {
-			error = e;
+		const round = await rounds.create(database.db, CLI, { studyId: summary.studyId, name: 'R' });
+		const added = await rounds.addRater(database.db, CLI, round.id, { name: 'Scales rater' });
+		await rounds.transition(database.db, CLI, round.id, 'open');
+		const actor = (await rating.raterFromToken(database.db, added.token))!;
+		const [item] = await database.db
+			.select({ code: items.code })
+			.from(items)
+			.where(eq(items.roundId, round.id));
+		const save = (dimension: string, score: unknown) =>
+			rating.saveScore(database.db, actor, item!.code, dimension, score);
+		for (const [dimension, score] of [
+			['overall', 4],
+			['completeness', 5],
+			['fabrication', 0],
+			['harm_extent', 3],
+			['harm_likelihood', 1]
+		] as const)
+			expect(await save(dimension, score)).toEqual({ changed: true });
+		const refusals: [string, unknown, string][] = [
+			['overall', 5, 'must be 1, 2, 3 or 4'],
+			['overall', 0, 'must be 1, 2, 3 or 4'],
+			['completeness', 6, 'must be 1, 2, 3, 4 or 5'],
+			['fabrication', 2, 'must be 0 (No) or 1 (Yes)'],
+			['harm_extent', 0, 'must be 1 (None), 2 (Mild or moderate) or 3 (Severe or death)'],
+			['harm_likelihood', 4, 'must be 1 (Low), 2 (Medium) or 3 (High)'],
+			['completeness', 2.5, "must be a whole number on the dimension's scale"],
+			['completeness', 8, "must be a whole number on the dimension's scale"]
+		];
+		for (const [dimension, score, message] of refusals) {
+			const error = await save(dimension, score).then(
+				() => null,
+				(e: unknown) => e
+			);
+			expect(error, `${dimension} ${String(score)}`).toBeInstanceOf(ValidationError);
+			expect((error as ValidationError).issues).toEqual([{ field: 'score', message }]);
 		}
-		expect(error).toBeInstanceOf(ValidationError);
-		expect((error as ValidationError).issues.map((i) => i.field)).toEqual([
-			'form.completeness',
-			'form.fabrication',
-			'form.harm_extent',
-			'form.harm_likelihood'
+		const stored = await database.db
+			.select({ dimension: ratings.dimension, score: ratings.score })
+			.from(ratings)
+			.innerJoin(assignments, eq(assignments.id, ratings.assignmentId))
+			.where(eq(assignments.roundId, round.id))
+			.orderBy(ratings.dimension);
+		expect(stored).toEqual([
+			{ dimension: 'completeness', score: 5 },
+			{ dimension: 'fabrication', score: 0 },
+			{ dimension: 'harm_extent', score: 3 },
+			{ dimension: 'harm_likelihood', score: 1 },
+			{ dimension: 'overall', score: 4 }
 		]);
-		expect(await database.db.select({ n: count() }).from(roundsTable)).toEqual(before);
 	});
 
 	it('refuses wrong scales with study.yaml, line and field, writing nothing', async () => {

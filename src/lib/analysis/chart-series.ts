@@ -8,7 +8,7 @@
  */
 
 import type { PairwiseAnalysis } from './pairwise-study';
-import type { ClassificationTask, StudyAnalysis } from './study';
+import { scaleOfDimension, type ClassificationTask, type StudyAnalysis } from './study';
 
 /** Okabe–Ito: orange, sky blue, bluish green, yellow, blue, vermillion, reddish purple, black. */
 export const PALETTE = [
@@ -64,7 +64,8 @@ export function distributionSeries(
 	analysis: StudyAnalysis,
 	dimension: string
 ): ChartData<DistributionDataset> {
-	const { checkpoints, scale } = analysis.overview;
+	const { checkpoints } = analysis.overview;
+	const scale = scaleOfDimension(analysis.overview, dimension);
 	const cells = checkpoints.map((cp) =>
 		analysis.descriptives.find((d) => d.checkpoint === cp && d.dimension === dimension)
 	);

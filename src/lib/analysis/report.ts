@@ -19,7 +19,7 @@ import {
 } from './report-format';
 import { classificationSection, correctionSection, rougeSection } from './report-text';
 import { acceptabilitySection, metricTestsSection } from './report-metrics';
-import type { IccRow, StudyAnalysis } from './study';
+import { scaleOfDimension, type IccRow, type StudyAnalysis, type StudyOverview } from './study';
 
 export { formatNumber, formatP, formatPercent } from './report-format';
 export { renderPairwiseReport } from './pairwise-report';
@@ -44,7 +44,7 @@ function overviewSection(a: StudyAnalysis, meta: ReportMeta): string {
 		'',
 		`${o.ratings.toLocaleString('en')} ratings by ${o.raters} raters of ${o.items} items ` +
 			`(${o.cases} cases; checkpoints: ${o.checkpoints.join(', ')}) on ` +
-			`${o.dimensions.length} dimensions, scale ${scaleText(o.scale)}.` +
+			`${o.dimensions.length} dimensions, ${scalesText(o)}.` +
 			(o.repeatRatings > 0
 				? ` ${plural(o.repeatRatings, 'rating')} of repeated items served intra-rater agreement only` +
 					(o.unmatchedRepeats > 0 ? ` (${o.unmatchedRepeats} without a first rating).` : '.')
@@ -93,18 +93,19 @@ function ratingsSection(a: StudyAnalysis): string {
 		''
 	];
 	for (const d of o.dimensions) {
+		const scale = scaleOfDimension(o, d.key);
 		parts.push(
 			`**${d.label}**`,
 			'',
 			table(
-				['Checkpoint', 'n', ...o.scale.map(String), 'Median (IQR)'],
+				['Checkpoint', 'n', ...scale.map(String), 'Median (IQR)'],
 				o.checkpoints.map((cp) => {
 					const c = find(cp, d.key);
 					const n = c?.summary.n ?? 0;
 					return [
 						cp,
 						String(n),
-						...o.scale.map((_, i) => {
+						...scale.map((_, i) => {
 							const k = c?.counts[i] ?? 0;
 							return n > 0 ? `${k} (${formatPercent(k / n)})` : '0';
 						}),
@@ -335,4 +336,11 @@ export function renderMarkdownReport(analysis: StudyAnalysis, meta: ReportMeta):
 			.filter((s) => s !== '')
 			.join('\n\n') + '\n'
 	);
+}
+
+/** "scale 1–4", or each dimension's own scale when the form mixes them. */
+function scalesText(o: StudyOverview): string {
+	if (!o.scales) return `scale ${scaleText(o.scale)}`;
+	const each = o.dimensions.map((d) => `${d.label} ${scaleText(scaleOfDimension(o, d.key))}`);
+	return `scales ${each.join('; ')}`;
 }

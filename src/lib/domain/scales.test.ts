@@ -11,6 +11,8 @@ import {
 	NAMED_SCALES,
 	namedAnchors,
 	parseScaleSpec,
+	rescale,
+	SCALE_CHOICES,
 	SCALE_NAMES,
 	scaleOf,
 	scoreProblem,
@@ -188,5 +190,32 @@ describe('anchorsProblem', () => {
 		expect(anchorsProblem('harm-likelihood', ['a', 'b', 'c', 'd'])).toBe(
 			'"harm-likelihood" has 3 categories (Low; Medium; High): give 3 anchors or leave "anchors" out (got 4)'
 		);
+	});
+});
+
+describe('rescale (the form editor’s scale choice)', () => {
+	it('keeps the anchors written so far, one per point, and drops scale: for 4 points', () => {
+		expect(rescale(5, ['a', 'b', 'c', 'd'])).toEqual({
+			scale: 5,
+			anchors: ['a', 'b', 'c', 'd', '']
+		});
+		expect(rescale(2, ['a', 'b', 'c', 'd'])).toEqual({ scale: 2, anchors: ['a', 'b'] });
+		expect(rescale(4, ['a', 'b'])).toEqual({ scale: undefined, anchors: ['a', 'b', '', ''] });
+	});
+	it('gives a named scale its shipped anchors', () => {
+		expect(rescale('yes-no', ['a', 'b', 'c', 'd'])).toEqual({
+			scale: 'yes-no',
+			anchors: ['No', 'Yes']
+		});
+		expect(rescale('harm-likelihood', [])).toEqual({
+			scale: 'harm-likelihood',
+			anchors: ['Low', 'Medium', 'High']
+		});
+	});
+	it('offers every scale once, each one the form accepts', () => {
+		const specs = SCALE_CHOICES.map((c) => c.spec);
+		expect(new Set(specs).size).toBe(specs.length);
+		expect(specs).toEqual(expect.arrayContaining([2, 3, 4, 5, 6, 7, ...SCALE_NAMES]));
+		for (const spec of specs) expect(parseScaleSpec(spec)).toEqual({ ok: true, spec });
 	});
 });

@@ -173,3 +173,30 @@ export function anchorsProblem(
 	}
 	return `${base} for "scale: ${k}" (got ${got})`;
 }
+
+/** The scales a form editor offers, as `scale:` values with a label each (4 points first). */
+export const SCALE_CHOICES: { spec: ScaleSpec; label: string }[] = [
+	{ spec: DEFAULT_POINTS, label: `${DEFAULT_POINTS} points` },
+	...Array.from({ length: MAX_POINTS - MIN_POINTS + 1 }, (_, i) => MIN_POINTS + i)
+		.filter((k) => k !== DEFAULT_POINTS)
+		.map((k) => ({ spec: k, label: `${k} points` })),
+	{ spec: 'yes-no', label: 'Yes / no' },
+	{ spec: 'harm-extent', label: 'Harm extent (none; mild or moderate; severe or death)' },
+	{ spec: 'harm-likelihood', label: 'Harm likelihood (low; medium; high)' }
+];
+
+/**
+ * A dimension's `scale:` and anchors after a form editor picks `spec`: anchored points keep the
+ * anchors written so far (cut or padded with empty ones to one per point); a named scale takes
+ * its shipped English anchors. The default 4 points is no `scale:` at all, as in study.yaml.
+ */
+export function rescale(
+	spec: ScaleSpec,
+	anchors: readonly string[]
+): { scale: ScaleSpec | undefined; anchors: string[] } {
+	const scale = scaleOf(spec);
+	if (scale.kind !== 'points') return { scale: spec, anchors: namedAnchors(scale.kind) };
+	const k = categories(scale);
+	const kept = Array.from({ length: k }, (_, i) => anchors[i] ?? '');
+	return { scale: k === DEFAULT_POINTS ? undefined : k, anchors: kept };
+}

@@ -96,7 +96,7 @@ const en = {
 	'error.reference': 'Reference: {id}',
 
 	'keys.help':
-		'Keys 1–4 score the focused dimension; ↑/↓ or Tab move between dimensions; Enter opens the next letter once every dimension is scored.',
+		'The number keys give the score shown on each answer of the focused dimension; ↑/↓ or Tab move between dimensions; Enter opens the next letter once every dimension is scored.',
 	'keys.more': 'C opens the comment of the focused dimension; Esc leaves a text field.',
 
 	'pair.question': 'Which letter is better?',
@@ -227,7 +227,7 @@ const de: Messages = {
 	'error.reference': 'Referenz: {id}',
 
 	'keys.help':
-		'Die Tasten 1–4 bewerten die ausgewählte Dimension; ↑/↓ oder Tab wechseln zwischen den Dimensionen; Enter öffnet den nächsten Brief, sobald alle Dimensionen bewertet sind.',
+		'Die Zifferntasten geben die Bewertung, die bei jeder Antwort der ausgewählten Dimension steht; ↑/↓ oder Tab wechseln zwischen den Dimensionen; Enter öffnet den nächsten Brief, sobald alle Dimensionen bewertet sind.',
 	'keys.more': 'C öffnet den Kommentar zur ausgewählten Dimension; Esc verlässt ein Textfeld.',
 
 	'pair.question': 'Welcher Brief ist besser?',

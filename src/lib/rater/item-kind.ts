@@ -1,9 +1,11 @@
 /**
  * What differs between an absolute item and a pairwise one on the rating page, in one place:
  * pairwise items use the same scales with three anchors (left better, tie, right better), their
- * choices shown as scale values 1, 2, 3, and saved as choices rather than scores.
+ * choices shown as scale values 1, 2, 3, and saved as choices rather than scores; absolute items
+ * show each dimension on its own scale (domain/scales.ts).
  */
 import type { Dimension } from '../domain/rating-form';
+import { scaleOf } from '../domain/scales';
 import { CHOICES, type Choice } from '../domain/round-options';
 import type { Change } from './score-saver.svelte';
 
@@ -15,13 +17,18 @@ export type ItemAnswers =
 /** A choice as a scale value: 1 left better, 2 tie, 3 right better. */
 export const choiceValue = (choice: Choice) => CHOICES.indexOf(choice) + 1;
 
-/** The form's dimensions as the scales show them; pairwise ones get the three anchors. */
+/**
+ * The form's dimensions as the scales show them. Pairwise ones get the three anchors on a
+ * 3-point scale whatever the dimension's own scale (a choice is not a score on it).
+ */
 export function scaleDimensions(
 	kind: ItemAnswers['kind'],
 	dimensions: Dimension[],
 	pairAnchors: [string, string, string]
 ): Dimension[] {
-	return kind === 'pairwise' ? dimensions.map((d) => ({ ...d, anchors: pairAnchors })) : dimensions;
+	return kind === 'pairwise'
+		? dimensions.map((d) => ({ ...d, anchors: pairAnchors, scale: CHOICES.length }))
+		: dimensions;
 }
 
 /** What the server holds: scores, or choices as scale values. */
@@ -38,5 +45,6 @@ export function answerChange(item: ItemAnswers, dimension: string, value: number
 		: { kind: 'score', code: item.code, dimension, score: value };
 }
 
-/** The most a key may give on this item's scales. */
-export const maxValue = (kind: ItemAnswers['kind']) => (kind === 'pairwise' ? CHOICES.length : 4);
+/** Per dimension (as scaleDimensions shows them), the values a key may give. */
+export const scaleValues = (dimensions: readonly Dimension[]) =>
+	dimensions.map((d) => scaleOf(d.scale).scores);

@@ -208,3 +208,71 @@ describe('keyAction on pairwise scales (1 left, 2 tie, 3 right)', () => {
 		expect(keyAction({ key: 'ArrowLeft', target: 'radio' }, pair)).toMatchObject({ score: 3 });
 	});
 });
+
+describe('keyAction on the scale of each dimension (5 points, yes/no, a harm scale)', () => {
+	// As the rating page passes them: item-kind.ts scaleValues() of a form with these scales.
+	const values = [
+		[1, 2, 3, 4, 5],
+		[0, 1],
+		[1, 2, 3]
+	];
+	const on = (
+		current: number,
+		scores: (number | undefined)[] = [undefined, undefined, undefined]
+	) => ({ current, scores, readOnly: false, values }) satisfies ScalesState;
+	it('gives 5 on the 5-point scale, 0 and 1 on yes/no, and refuses keys off the scale', () => {
+		expect(keyAction({ key: '5', target: 'radio' }, on(0))).toEqual({
+			type: 'score',
+			index: 0,
+			score: 5,
+			advance: true
+		});
+		expect(keyAction({ key: '6', target: 'radio' }, on(0))).toBeNull();
+		expect(keyAction({ key: '0', target: 'radio' }, on(0))).toBeNull();
+		expect(keyAction({ key: '0', target: 'other' }, on(1))).toMatchObject({ score: 0 });
+		expect(keyAction({ key: '1', target: 'other' }, on(1))).toMatchObject({ score: 1 });
+		expect(keyAction({ key: '2', target: 'radio' }, on(1))).toBeNull();
+		expect(keyAction({ key: '4', target: 'radio' }, on(2))).toBeNull();
+	});
+	it('moves the arrows along the scale and stops at its ends', () => {
+		const arrow = (key: string, current: number, now: number | undefined) => {
+			const scores: (number | undefined)[] = [undefined, undefined, undefined];
+			scores[current] = now;
+			const action = keyAction({ key, target: 'radio' }, on(current, scores));
+			return action?.type === 'score' ? action.score : null;
+		};
+		expect(arrow('ArrowRight', 0, 4)).toBe(5);
+		expect(arrow('ArrowRight', 0, 5)).toBe(5);
+		expect(arrow('ArrowLeft', 0, undefined)).toBe(5);
+		expect(arrow('ArrowRight', 1, undefined)).toBe(0);
+		expect(arrow('ArrowRight', 1, 0)).toBe(1);
+		expect(arrow('ArrowLeft', 1, 1)).toBe(0);
+		expect(arrow('ArrowLeft', 1, 0)).toBe(0);
+		expect(arrow('ArrowLeft', 2, undefined)).toBe(3);
+	});
+	it('never gives a value off the focused scale, whatever the key', () => {
+		fc.assert(
+			fc.property(
+				fc.constantFrom(
+					'0',
+					'1',
+					'2',
+					'3',
+					'4',
+					'5',
+					'6',
+					'7',
+					'8',
+					'9',
+					'ArrowLeft',
+					'ArrowRight'
+				),
+				fc.integer({ min: 0, max: 2 }),
+				(key, current) => {
+					const action = keyAction({ key, target: 'radio' }, on(current));
+					if (action?.type === 'score') expect(values[current]).toContain(action.score);
+				}
+			)
+		);
+	});
+});

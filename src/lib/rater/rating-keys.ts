@@ -35,6 +35,11 @@ export interface ScalesState {
 	readOnly: boolean;
 	/** Highest value on the scales: 4 (anchored scores), 3 in pairwise items (left, tie, right). */
 	max?: number;
+	/**
+	 * Per dimension in form order, the values its scale allows, lowest first (domain/scales.ts:
+	 * 1 … k points, 0 and 1 for yes/no). Wins over `max`; without it every scale is 1 … max.
+	 */
+	values?: readonly (readonly number[])[];
 }
 
 export type KeyAction =
@@ -57,14 +62,15 @@ export function keyAction(input: KeyInput, state: ScalesState): KeyAction | null
 		return null;
 	const current = Math.min(Math.max(state.current, 0), n - 1);
 	const onRadio = input.target === 'radio';
-	const max = state.max ?? MAX_SCORE;
+	const values =
+		state.values?.[current] ?? Array.from({ length: state.max ?? MAX_SCORE }, (_, i) => i + 1);
+	// The number keys give the value shown on each answer (0 is "no" on a yes/no scale).
+	if (/^[0-9]$/.test(input.key)) {
+		const score = Number(input.key);
+		if (state.readOnly || !values.includes(score)) return null;
+		return { type: 'score', index: current, score, advance: true };
+	}
 	switch (input.key) {
-		case '1':
-		case '2':
-		case '3':
-		case '4':
-			if (state.readOnly || Number(input.key) > max) return null;
-			return { type: 'score', index: current, score: Number(input.key), advance: true };
 		case 'ArrowDown':
 			return onRadio ? { type: 'focus', index: Math.min(current + 1, n - 1) } : null;
 		case 'ArrowUp':
@@ -72,12 +78,14 @@ export function keyAction(input: KeyInput, state: ScalesState): KeyAction | null
 		case 'ArrowRight':
 		case 'ArrowLeft': {
 			if (!onRadio || state.readOnly) return null;
-			const now = state.scores[current];
-			const score =
+			const at = values.indexOf(state.scores[current] ?? Number.NaN);
+			const to =
 				input.key === 'ArrowRight'
-					? Math.min((now ?? 0) + 1, max)
-					: Math.max((now ?? max + 1) - 1, 1);
-			return { type: 'score', index: current, score, advance: false };
+					? Math.min(at + 1, values.length - 1)
+					: at < 0
+						? values.length - 1
+						: Math.max(at - 1, 0);
+			return { type: 'score', index: current, score: values[to]!, advance: false };
 		}
 		case 'Tab': {
 			// Tab moves scale to scale; past the first or last scale it leaves them as usual.

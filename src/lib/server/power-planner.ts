@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { SCORES } from '../domain/rating-form';
+import { scaleOf } from '../domain/scales';
 import { ConflictError, ValidationError, type Issue } from '../errors';
 import {
 	BudgetExceeded,
@@ -59,7 +60,10 @@ const list = (item: z.ZodNumber, max: number) =>
 		z.array(item).min(1).max(max)
 	);
 const share = z.coerce.number().min(0).max(0.95);
-/** A score distribution over the form's four scale values. */
+/**
+ * A score distribution over the four values of the default scale; a pilot on a dimension with
+ * another scale (domain/scales.ts) gives its distributions itself.
+ */
 const distribution = list(z.number().min(0).max(1), SCORES.length)
 	.refine((p) => p.length === SCORES.length, `give one share per score (${SCORES.join(', ')})`)
 	.superRefine((p, ctx) => {
@@ -210,12 +214,19 @@ export async function planPower(
 	const dimension = input.dimension ?? planned.dimension ?? null;
 
 	let pilot: PilotEstimates | null = null;
+	// The scores of the model: the pilot dimension's own scale (domain/scales.ts), else 1–4.
+	let scale: number[] = [...SCORES];
 	if (input.pilot) {
 		const round = roundNamed('pilot', input.pilot);
 		if (round.status !== 'unblinded' || round.kind !== 'absolute')
 			fail('pilot', `round "${round.name}" must be an unblinded round of scores to serve as pilot`);
 		if (!dimension)
 			fail('dimension', 'a pilot needs the dimension to read (or a round with a plan)');
+		const own = round.form.dimensions.find((d) => d.key === dimension);
+		if (own) scale = [...scaleOf(own.scale).scores];
+		for (const field of ['thanDistribution', 'betterDistribution'] as const)
+			if (input[field] && input[field].length !== scale.length)
+				fail(field, `give one share per score of "${dimension}" (${scale.join(', ')})`);
 		const rows = (await longRows(db, actor, round.id)).filter((r) => r.dimension === dimension);
 		pilot = pilotEstimates(
 			rows.map((r) => ({
@@ -225,7 +236,7 @@ export async function planPower(
 				score: Number(r.score),
 				repeat: r.repeat_of !== null
 			})),
-			SCORES,
+			scale,
 			{ better, than }
 		);
 		sources.push(
@@ -233,7 +244,6 @@ export async function planPower(
 		);
 	}
 
-	const scale = [...SCORES];
 	const thanDistribution = input.thanDistribution ?? pilot?.than ?? [0.2, 0.3, 0.3, 0.2];
 	if (input.betterDistribution && input.meanDifference !== undefined)
 		fail('meanDifference', 'give either the better distribution or a mean difference, not both');

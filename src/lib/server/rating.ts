@@ -5,7 +5,16 @@
  * their comments, corrections and time (notes.ts).
  */
 import { sql, type SQL } from 'drizzle-orm';
-import { isScore } from '../domain/rating-form';
+import {
+	HIGHEST_SCORE,
+	LOWEST_SCORE,
+	NAMED_SCALES,
+	SCALE_NAMES,
+	scaleOf,
+	scoreProblem,
+	scoreRange,
+	type ScaleSpec
+} from '../domain/scales';
 import { CHOICES, type Choice } from '../domain/round-options';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import type { RaterActor } from './auth/actors';
@@ -25,7 +34,9 @@ export { listMarks, saveMark, deleteMark } from './rating/marks';
 
 /**
  * Saves one score. Idempotent: saving the same score again changes nothing and writes no audit
- * row; a changed score is audited with before and after.
+ * row; a changed score is audited with before and after. The score must be on its dimension's
+ * scale (domain/scales.ts): saveAnswer's statement checks it against the form and refuses it
+ * with the scale's own scores ("must be 0 (No) or 1 (Yes)").
  */
 export async function saveScore(
 	db: Db,
@@ -34,8 +45,15 @@ export async function saveScore(
 	dimension: string,
 	score: unknown
 ): Promise<{ changed: boolean }> {
-	if (!isScore(score))
-		throw new ValidationError([{ field: 'score', message: 'must be 1, 2, 3 or 4' }]);
+	if (
+		typeof score !== 'number' ||
+		!Number.isInteger(score) ||
+		score < LOWEST_SCORE ||
+		score > HIGHEST_SCORE
+	)
+		throw new ValidationError([
+			{ field: 'score', message: "must be a whole number on the dimension's scale" }
+		]);
 	return saveAnswer(db, rater, code, dimension, {
 		kind: 'absolute',
 		action: 'rating',
@@ -81,7 +99,27 @@ interface AnswerOutcome {
 	status: string;
 	kind: string;
 	known: boolean;
+	/** The dimension's `scale:` (null: the default 4 points, or an unknown dimension). */
+	scale: ScaleSpec | null;
+	/** The value is one of the dimension's answers (a choice always is). */
+	fits: boolean;
 	changed: boolean;
+}
+
+/**
+ * SQL: is the score `value` on the scale `spec` (a dimension's `scale:` in the form's jsonb)?
+ * Written out from domain/scales.ts, so the statement and scaleOf() agree on every scale.
+ */
+function scoreFits(spec: SQL, value: SQL): SQL {
+	const named = SCALE_NAMES.map((name) => {
+		const first = NAMED_SCALES[name].first;
+		const last = first + NAMED_SCALES[name].anchors.en.length - 1;
+		return sql`when ${name}::text then ${value} between ${first} and ${last}`;
+	});
+	const { min, max } = scoreRange(scaleOf(undefined));
+	return sql`case when ${spec} is null then ${value} between ${min} and ${max}
+		else case ${spec} #>> '{}' ${sql.join(named, sql` `)}
+			else ${value} between 1 and (${spec} #>> '{}')::int end end`;
 }
 
 /**
@@ -106,23 +144,26 @@ async function saveAnswer<V extends number | string>(
 	const table = sql.raw(store.table);
 	const column = sql.raw(store.field);
 	const value = store.field === 'score' ? sql`${store.value}::smallint` : sql`${store.value}::text`;
+	const fits = store.field === 'score' ? scoreFits(sql`a.scale`, value) : sql`true`;
 	const [outcome] = await rowsOf<AnswerOutcome>(
 		db,
 		sql`with a as (
-			select asg.id, r.status, r.kind, exists (
-				select 1 from jsonb_array_elements(r.form -> 'dimensions') d
-				where d ->> 'key' = ${dimension}::text
-			) as known
+			select asg.id, r.status, r.kind, dim.known, dim.scale
 			from items i
 			join assignments asg on asg.item_id = i.id
 			join rounds r on r.id = i.round_id
+			left join lateral (
+				select true as known, d -> 'scale' as scale
+				from jsonb_array_elements(r.form -> 'dimensions') d
+				where d ->> 'key' = ${dimension}::text limit 1
+			) dim on true
 			where i.code = ${code}::text and asg.rater_id = ${rater.id}::uuid
 		), old as (
 			select t.${column} as v from ${table} t
 			where t.assignment_id = (select id from a) and t.dimension = ${dimension}::text
 		), ok as (
 			select a.id from a
-			where a.status = 'open' and a.kind = ${store.kind}::text and a.known
+			where a.status = 'open' and a.kind = ${store.kind}::text and a.known and ${fits}
 				and not exists (select 1 from old where old.v = ${value})
 		), up as (
 			insert into ${table} (assignment_id, dimension, ${column})
@@ -143,7 +184,8 @@ async function saveAnswer<V extends number | string>(
 				jsonb_build_object('dimension', ${dimension}::text, ${store.field}::text, ${value})
 			from up left join old on true
 		)
-		select a.status, a.kind, a.known, exists (select 1 from up) as changed from a`
+		select a.status, a.kind, coalesce(a.known, false) as known, a.scale,
+			coalesce(${fits}, false) as fits, exists (select 1 from up) as changed from a`
 	);
 	// Another rater's code and a code that does not exist look the same.
 	if (!outcome || outcome.status === 'draft') throw new NotFoundError('Item not found');
@@ -162,6 +204,13 @@ async function saveAnswer<V extends number | string>(
 	if (!outcome.known)
 		throw new ValidationError([
 			{ field: 'dimension', message: `unknown dimension "${dimension}"` }
+		]);
+	if (!outcome.fits)
+		throw new ValidationError([
+			{
+				field: 'score',
+				message: scoreProblem(scaleOf(outcome.scale ?? undefined), store.value) ?? 'off the scale'
+			}
 		]);
 	return { changed: outcome.changed };
 }

@@ -23,6 +23,8 @@ import {
 	type Preregistration
 } from '../analysis/preregistered';
 import * as analysisPlans from './analysis-plans';
+import type { RatingForm } from '../domain/rating-form';
+import { scaleOf } from '../domain/scales';
 import { ConflictError } from '../errors';
 import { designOf } from './assign';
 import { canReadAnalysis, requireThat } from './auth/access';
@@ -42,6 +44,15 @@ import {
 import { analyzePairwise, type PairwiseAnalysis } from '../analysis/pairwise-study';
 import { longRows, pairwiseRows } from './exports';
 import * as roundsService from './rounds';
+
+/** The form's dimensions for the analysis, each with its own scale's scores (domain/scales.ts). */
+function scaledDimensions(form: RatingForm) {
+	return form.dimensions.map((d) => ({
+		key: d.key,
+		label: d.label,
+		scale: [...scaleOf(d.scale).scores]
+	}));
+}
 
 async function unblindedRound(db: Db, actor: Actor, roundId: string) {
 	requireThat(canReadAnalysis(actor), 'Raters cannot see the analysis');
@@ -241,7 +252,7 @@ async function analyseAbsolute(db: Db, actor: Actor, { round, study }: Target) {
 				rouge: settings?.rouge,
 				extraction: extractionRulesOf(settings?.extraction),
 				acceptability: settings?.acceptability,
-				dimensions: round.form.dimensions.map((d) => ({ key: d.key, label: d.label })),
+				dimensions: scaledDimensions(round.form),
 				checkpoints: design.checkpoints ?? [...new Set(shown.map((s) => s.checkpoint))].sort(),
 				// Pairwise kappa grows with the square of the raters; a seeded subset keeps it bounded.
 				maxKappaPairs: 500
@@ -305,7 +316,7 @@ export async function blindedAgreement(
 			score: r.score
 		})),
 		{
-			dimensions: round.form.dimensions.map((d) => ({ key: d.key, label: d.label })),
+			dimensions: scaledDimensions(round.form),
 			seed: round.seed,
 			bootstrapReplicates: 500,
 			maxKappaPairs: 200

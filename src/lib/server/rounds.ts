@@ -59,22 +59,6 @@ export async function listForStudy(db: Db, studyId: string): Promise<Round[]> {
  * Absolute rounds get their items (one per output) now; pairwise rounds get theirs when they
  * open, one per rater and comparison, since each rater's sides are drawn for that rater.
  */
-/**
- * Scales other than 4 points import and are stored (domain/scales.ts), but the rater page, the
- * save path, the analysis and the exports still score 1–4 (issue 17): a yes/no answer would be
- * stored as 1 or 2. Until they follow the form, a round on such a form is refused.
- */
-function refuseUnwiredScales(form: { dimensions: { key: string; scale?: unknown }[] }): void {
-	const other = form.dimensions.filter((d) => d.scale !== undefined && d.scale !== 4);
-	if (other.length)
-		throw new ValidationError(
-			other.map((d) => ({
-				field: `form.${d.key}`,
-				message: `scale "${String(d.scale)}" cannot be rated yet: rounds support the 4-point scale only (remove "scale:" from this dimension to rate it on 4 points)`
-			}))
-		);
-}
-
 export async function create(
 	db: Db,
 	actor: Actor,
@@ -107,7 +91,6 @@ export async function create(
 			: all;
 		if (chosen.length === 0)
 			throw new ValidationError([{ field: 'checkpoints', message: 'none chosen' }]);
-		refuseUnwiredScales(study.form);
 		if (options.kind === 'pairwise' && chosen.length < 2)
 			throw new ValidationError([
 				{ field: 'checkpoints', message: 'a pairwise round compares at least two checkpoints' }

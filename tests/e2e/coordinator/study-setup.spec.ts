@@ -76,10 +76,19 @@ test('a coordinator sets up a study from the browser and exports it', async ({ p
 		'data-dimension',
 		'diagnosis'
 	);
+	// A yes/no scale for the third dimension: its anchors and the preview follow.
+	const third = page.getByRole('group', { name: 'Dimension 3' });
+	await third.getByLabel('Scale').selectOption({ label: 'Yes / no' });
+	await expect(third.getByLabel(/^Anchor/)).toHaveCount(2);
+	const yesNo = preview.locator('fieldset.scale').nth(2);
+	await expect(yesNo.getByRole('radio', { name: 'No' })).toHaveValue('0');
+	await expect(yesNo.getByRole('radio', { name: 'Yes' })).toHaveValue('1');
 	await page.getByRole('button', { name: 'Save form' }).click();
 	await expect(page.getByTestId('form-saved')).toBeVisible();
 	await page.reload();
 	await expect(preview.locator('fieldset.scale')).toHaveCount(5);
+	await expect(preview.locator('fieldset.scale').nth(2).getByRole('radio')).toHaveCount(2);
+	await expect(third.getByLabel('Scale').locator('option:checked')).toHaveText('Yes / no');
 
 	// Outputs made elsewhere, for one checkpoint.
 	await page.getByRole('link', { name: /Set up Browser study/ }).click();

@@ -16,7 +16,7 @@ test('a rater scores a whole round with the keyboard only; a reload midway loses
 	const rater = new RatingPage(page);
 	await page.goto(fixture.keyboardRater);
 	await rater.arrived();
-	await expect(page.getByTestId('keys-help')).toContainText('Keys 1–4');
+	await expect(page.getByTestId('keys-help')).toContainText('The number keys give the score');
 	await page.screenshot({ path: test.info().outputPath('rating-1280.png') });
 	await page.screenshot({ path: test.info().outputPath('rating-1280-full.png'), fullPage: true });
 
@@ -140,7 +140,9 @@ test('German interface from the browser language, switchable and remembered', as
 	await expect(page.getByRole('heading', { name: 'Fall' })).toBeVisible();
 	await expect(page.getByText('Gesamtdosis (Gy)', { exact: true })).toBeVisible();
 	await expect(page.getByText(/^(Photonen|Protonen)$/)).toBeVisible();
-	await expect(page.getByTestId('keys-help')).toContainText('Die Tasten 1–4');
+	await expect(page.getByTestId('keys-help')).toContainText(
+		'Die Zifferntasten geben die Bewertung'
+	);
 	await expect(rater.next).toHaveText('Nächster Brief');
 	await expect(page.getByTestId('lang-de')).toHaveAttribute('aria-pressed', 'true');
 	await page.keyboard.press('3');

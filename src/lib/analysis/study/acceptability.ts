@@ -106,8 +106,9 @@ export function acceptabilitySection(
 	// One lookup for every (item, rater): `at` is the cell i·R + r being judged.
 	let at = 0;
 	const scoreOf = (d: string) => {
-		const s = p.scores[dimIndex.get(d)!]![at]!;
-		return s < 0 ? undefined : p.scale[s]!;
+		const j = dimIndex.get(d)!;
+		const s = p.scores[j]![at]!;
+		return s < 0 ? undefined : p.scales[j]![s]!;
 	};
 	for (let i = 0; i < p.items.length; i++) {
 		const cell = p.itemCheckpoint[i]! * C + p.itemCase[i]!;

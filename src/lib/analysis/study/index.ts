@@ -45,7 +45,7 @@ import {
 	type ScoreAggregate
 } from './comparisons';
 import { descriptivesSection, type DescriptiveCell } from './descriptives';
-import { cellCounts, prepare, type RatingRow } from './prepare';
+import { byScale, cellCounts, prepare, type Prepared, type RatingRow } from './prepare';
 import {
 	correctionSection,
 	outputIndex,
@@ -107,7 +107,8 @@ export interface AnalysisConfig {
 	rouge?: { stemmer?: boolean; tokenizer?: RougeTokenizer };
 	/** Default DEFAULT_EXTRACTION_RULES. */
 	extraction?: ExtractionRules;
-	dimensions: { key: string; label: string }[];
+	/** `scale`: this dimension's own scale in order (domain/scales.ts), instead of `scale`. */
+	dimensions: { key: string; label: string; scale?: number[] }[];
 	checkpoints: string[];
 	/** The rating scale in order. Default [1, 2, 3, 4]; a score outside it throws. */
 	scale?: number[];
@@ -146,6 +147,11 @@ export interface StudyOverview {
 	checkpoints: string[];
 	dimensions: { key: string; label: string }[];
 	scale: number[];
+	/**
+	 * Each dimension's scale, by key, when some dimension is not on `scale` (scaleOfDimension
+	 * reads it); absent when every dimension is on `scale`, as before scales.
+	 */
+	scales?: Record<string, number[]>;
 	aggregate: ScoreAggregate;
 	seed: string;
 	bootstrapReplicates: number;
@@ -236,19 +242,28 @@ export function analyzeStudy(
 		if (h.better === h.than) throw new RangeError(`hypothesis compares ${h.better} with itself`);
 	}
 	const dimensionKeys = config.dimensions.map((d) => d.key);
-	const p = prepare(ratings, dimensionKeys, config.checkpoints, scale);
-	const counts = cellCounts(p);
+	const scales = config.dimensions.map((d) => d.scale ?? scale);
+	const p = prepare(ratings, dimensionKeys, config.checkpoints, scales);
+	// The rating sections run once per scale (one pass for a form on one scale), in form order.
+	const groups = byScale(p);
+	const counts = groups.map(({ view }) => cellCounts(view));
 	lap('prepare');
 
-	const descriptives = descriptivesSection(p, counts, config.seed, replicates);
+	const descriptives = inFormOrder(
+		p,
+		groups.map(({ view }, g) => descriptivesSection(view, counts[g]!, config.seed, replicates))
+	);
 	lap('descriptives');
-	const perCase = caseScores(p, counts, aggregate);
+	const perCase = new Array<Float64Array>(p.dimensions.length);
+	groups.forEach(({ view, dims }, g) =>
+		caseScores(view, counts[g]!, aggregate).forEach((x, j) => (perCase[dims[j]!] = x))
+	);
 	const paired = pairedSection(p, perCase, hypotheses);
 	lap('paired');
 	const friedmanRows = friedmanSection(p, perCase);
 	lap('friedman');
 	const agreementOpts = { seed: config.seed, replicates, maxKappaPairs };
-	const agreement = agreementSection(p, agreementOpts);
+	const agreement = agreementByScale(p, agreementOpts);
 	lap('agreement');
 
 	const byCp = outputIndex(outputs, config.checkpoints);
@@ -298,6 +313,9 @@ export function analyzeStudy(
 			checkpoints: [...config.checkpoints],
 			dimensions: config.dimensions.map((d) => ({ key: d.key, label: d.label })),
 			scale: [...scale],
+			...(p.scales.some((own) => own.join() !== scale.join())
+				? { scales: Object.fromEntries(dimensionKeys.map((k, d) => [k, [...p.scales[d]!]])) }
+				: {}),
 			aggregate,
 			seed: config.seed,
 			bootstrapReplicates: replicates,
@@ -324,7 +342,7 @@ export function analyzeStudy(
 }
 
 export interface CheckpointFreeConfig {
-	dimensions: { key: string; label: string }[];
+	dimensions: { key: string; label: string; scale?: number[] }[];
 	seed: string;
 	bootstrapReplicates?: number;
 	scale?: number[];
@@ -345,12 +363,43 @@ export function checkpointFreeSummary(
 		ratings,
 		config.dimensions.map((d) => d.key),
 		null,
-		config.scale ?? DEFAULT_SCALE
+		config.dimensions.map((d) => d.scale ?? config.scale ?? DEFAULT_SCALE)
 	);
 	const opts = {
 		seed: config.seed,
 		replicates: replicatesOf(config),
 		maxKappaPairs: maxPairsOf(config)
 	};
-	return { agreement: agreementSection(p, opts) };
+	return { agreement: agreementByScale(p, opts) };
+}
+
+/** Agreement per dimension, each on its own scale (one pass per scale), in form order. */
+function agreementByScale(
+	p: Prepared,
+	opts: Parameters<typeof agreementSection>[1]
+): DimensionAgreement[] {
+	const out = new Array<DimensionAgreement>(p.dimensions.length);
+	for (const { view, dims } of byScale(p))
+		agreementSection(view, opts).forEach((row, j) => (out[dims[j]!] = row));
+	return out;
+}
+
+/** Cells of per-scale passes (checkpoint-major within each) in the order of one pass over `p`. */
+function inFormOrder<T extends { checkpoint: string; dimension: string }>(
+	p: Prepared,
+	parts: T[][]
+): T[] {
+	if (parts.length === 1) return parts[0]!;
+	const byKey = new Map(parts.flat().map((c) => [`${c.checkpoint}\u0000${c.dimension}`, c]));
+	return p.checkpoints.flatMap((k) =>
+		p.dimensions.flatMap((d) => {
+			const cell = byKey.get(`${k}\u0000${d}`);
+			return cell ? [cell] : [];
+		})
+	);
+}
+
+/** A dimension's scale in an analysis: its own when the form mixes scales, else `scale`. */
+export function scaleOfDimension(overview: StudyOverview, dimension: string): number[] {
+	return overview.scales?.[dimension] ?? overview.scale;
 }

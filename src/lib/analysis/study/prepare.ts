@@ -61,9 +61,15 @@ export interface RepeatPair {
 }
 
 export interface Prepared {
+	/**
+	 * The scale every dimension here is rated on (the sections that read it run on one view per
+	 * scale, byScale(); a `prepare` of dimensions on several scales holds the first one here).
+	 */
 	scale: readonly number[];
 	/** Scale indices ordered by value. */
 	ascending: number[];
+	/** Per dimension, its scale in order (domain/scales.ts: 1 … k points, 0/1 for yes/no). */
+	scales: readonly (readonly number[])[];
 	dimensions: readonly string[];
 	checkpoints: readonly string[];
 	raters: string[];
@@ -92,14 +98,27 @@ export function prepare(
 	rows: readonly PrepRow[],
 	dimensions: readonly string[],
 	checkpoints: readonly string[] | null,
-	scale: readonly number[]
+	/** One scale for every dimension, or one per dimension in `dimensions`' order. */
+	scaleOrScales: readonly number[] | readonly (readonly number[])[]
 ): Prepared {
 	const dimIndex = indexNames(dimensions, 'dimension');
 	const cpIndex = checkpoints ? indexNames(checkpoints, 'checkpoint') : null;
-	if (scale.length < 2 || scale.length > 127) throw new RangeError('scale needs 2–127 values');
-	if (!scale.every(Number.isFinite)) throw new RangeError('scale values must be finite numbers');
-	const scaleIndex = new Map(scale.map((v, i) => [v, i]));
-	if (scaleIndex.size !== scale.length) throw new RangeError('scale values must be distinct');
+	const single = scaleOrScales.every((v) => typeof v === 'number');
+	const scales = single
+		? dimensions.map(() => scaleOrScales as readonly number[])
+		: [...(scaleOrScales as readonly (readonly number[])[])];
+	if (scales.length !== dimensions.length)
+		throw new RangeError(`${scales.length} scales for ${dimensions.length} dimensions`);
+	const scale = single ? (scaleOrScales as readonly number[]) : (scales[0] ?? []);
+	const indexOf = new Map<readonly number[], Map<number, number>>();
+	for (const one of single ? [scale] : scales) {
+		if (one.length < 2 || one.length > 127) throw new RangeError('scale needs 2–127 values');
+		if (!one.every(Number.isFinite)) throw new RangeError('scale values must be finite numbers');
+		const index = new Map(one.map((v, i) => [v, i]));
+		if (index.size !== one.length) throw new RangeError('scale values must be distinct');
+		indexOf.set(one, index);
+	}
+	const scaleIndexes = scales.map((one) => indexOf.get(one)!);
 
 	const raterIds = new Map<string, number>();
 	const itemIds = new Map<string, number>();
@@ -143,7 +162,7 @@ export function prepare(
 			ignoredCheckpoint++;
 			continue;
 		}
-		const s = scaleIndex.get(row.score);
+		const s = scaleIndexes[d]!.get(row.score);
 		if (s === undefined) {
 			throw new RangeError(
 				`score ${row.score} of rater ${row.rater}, item ${row.itemCode} is not on the scale`
@@ -226,7 +245,8 @@ export function prepare(
 
 	return {
 		scale,
-		ascending: [...scale.keys()].sort((x, y) => scale[x]! - scale[y]!),
+		ascending: ascendingOf(scale),
+		scales,
 		dimensions,
 		checkpoints: checkpoints ?? [''],
 		raters: raters.names,
@@ -243,6 +263,39 @@ export function prepare(
 		ignoredCheckpoint,
 		ignoredDimension
 	};
+}
+
+function ascendingOf(scale: readonly number[]): number[] {
+	return [...scale.keys()].sort((x, y) => scale[x]! - scale[y]!);
+}
+
+/**
+ * The dimensions grouped by scale, in order of first appearance: each group a view of `p` over
+ * its dimensions only (their scores, repeats and scale), and their indices in `p.dimensions`. A
+ * form on one scale gives one group, `p` itself, so its results are those of a single pass.
+ */
+export function byScale(p: Prepared): { view: Prepared; dims: number[] }[] {
+	const groups = new Map<string, number[]>();
+	p.scales.forEach((scale, d) => {
+		const key = scale.join(',');
+		groups.set(key, [...(groups.get(key) ?? []), d]);
+	});
+	if (groups.size <= 1) return [{ view: p, dims: p.dimensions.map((_, d) => d) }];
+	return [...groups.values()].map((dims) => {
+		const scale = p.scales[dims[0]!]!;
+		return {
+			dims,
+			view: {
+				...p,
+				scale,
+				ascending: ascendingOf(scale),
+				scales: dims.map(() => scale),
+				dimensions: dims.map((d) => p.dimensions[d]!),
+				scores: dims.map((d) => p.scores[d]!),
+				repeats: dims.map((d) => p.repeats[d]!)
+			}
+		};
+	});
 }
 
 /**

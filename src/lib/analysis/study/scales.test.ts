@@ -9,6 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { scaleOf, type ScaleSpec } from '../../domain/scales';
 import { wilcoxonSignedRank } from '../wilcoxon';
 import { analyzeStudy, type RatingRow } from './index';
+import { distributionSeries } from '../chart-series';
+import { renderMarkdownReport } from '../report';
 import { expectClose } from '../../../../tests/support/stats-reference';
 
 interface KappaCase {
@@ -88,5 +90,106 @@ describe.each([
 
 	it('is refused on the default 1–4 scale', () => {
 		expect(() => analyse(ratings)).toThrow(RangeError);
+	});
+});
+
+describe('analyzeStudy on a form that mixes scales (5 points and yes/no)', () => {
+	const five = kappa.find((k) => k.name === '5-point')!;
+	const yes = kappa.find((k) => k.name === 'yes/no (0/1)')!;
+	const ratings = [
+		...ratingsOf(five).map((r) => ({ ...r, dimension: 'completeness' })),
+		...ratingsOf(yes).map((r) => ({ ...r, dimension: 'fabrication' }))
+	];
+	const analysis = analyzeStudy(ratings, [], [], {
+		seed: 'scales',
+		bootstrapReplicates: 50,
+		dimensions: [
+			{ key: 'completeness', label: 'Completeness', scale: [1, 2, 3, 4, 5] },
+			{ key: 'fabrication', label: 'Fabricated content', scale: [0, 1] }
+		],
+		checkpoints: CHECKPOINTS
+	});
+
+	it('analyses each dimension on its own scale, in form order, as psych', () => {
+		expect(analysis.overview.scales).toEqual({
+			completeness: [1, 2, 3, 4, 5],
+			fabrication: [0, 1]
+		});
+		expect(analysis.descriptives.map((c) => [c.checkpoint, c.dimension, c.counts.length])).toEqual([
+			['base', 'completeness', 5],
+			['base', 'fabrication', 2],
+			['ft', 'completeness', 5],
+			['ft', 'fabrication', 2]
+		]);
+		expect(analysis.agreement.map((a) => a.dimension)).toEqual(['completeness', 'fabrication']);
+		expectClose(analysis.agreement[0]!.kappa.pairs[0]!.kappa!, five.quadratic, '5-point kappa');
+		expectClose(analysis.agreement[1]!.kappa.pairs[0]!.kappa!, yes.quadratic, 'yes/no kappa');
+		const fabricated = analysis.descriptives.find(
+			(c) => c.checkpoint === 'ft' && c.dimension === 'fabrication'
+		)!;
+		const ft = ratings.filter((r) => r.dimension === 'fabrication' && r.checkpoint === 'ft');
+		expect(fabricated.counts).toEqual([0, 1].map((v) => ft.filter((r) => r.score === v).length));
+		// Yes/no coded 0/1: the mean is the share of "yes".
+		expect(fabricated.summary.mean).toBeCloseTo(ft.filter((r) => r.score === 1).length / ft.length);
+	});
+
+	it('equals the analysis of each dimension alone (agreement, paired test)', () => {
+		for (const [key, scale] of [
+			['completeness', [1, 2, 3, 4, 5]],
+			['fabrication', [0, 1]]
+		] as const) {
+			const alone = analyzeStudy(
+				ratings.filter((r) => r.dimension === key),
+				[],
+				[],
+				{
+					seed: 'scales',
+					bootstrapReplicates: 50,
+					dimensions: [{ key, label: key }],
+					checkpoints: CHECKPOINTS,
+					scale: [...scale]
+				}
+			);
+			// Alpha's interval resamples every item of the analysis, so only its estimate is compared.
+			const point = (a: (typeof alone.agreement)[number] | undefined) => ({
+				...a,
+				alpha: a?.alpha?.estimate
+			});
+			expect(point(analysis.agreement.find((a) => a.dimension === key))).toEqual(
+				point(alone.agreement[0])
+			);
+			expect(analysis.paired[0]!.tests.find((t) => t.dimension === key)!.pValue).toBe(
+				alone.paired[0]!.tests[0]!.pValue
+			);
+		}
+	});
+
+	it('draws and reports each distribution with its own categories', () => {
+		expect(distributionSeries(analysis, 'completeness').datasets.map((d) => d.label)).toEqual([
+			'1',
+			'2',
+			'3',
+			'4',
+			'5'
+		]);
+		expect(distributionSeries(analysis, 'fabrication').datasets.map((d) => d.label)).toEqual([
+			'0',
+			'1'
+		]);
+		const report = renderMarkdownReport(analysis, { study: 's', round: 'r', generatedAt: 'now' });
+		expect(report).toContain('| Checkpoint | n | 1 | 2 | 3 | 4 | 5 | Median (IQR) |');
+		expect(report).toContain('| Checkpoint | n | 0 | 1 | Median (IQR) |');
+		expect(report).toContain('scales Completeness 1–5; Fabricated content 0–1');
+	});
+
+	it('leaves a form on one scale as it was: no per-dimension scales in the overview', () => {
+		const one = analyzeStudy(ratingsOf(five), [], [], {
+			seed: 'scales',
+			bootstrapReplicates: 50,
+			dimensions: [{ key: 'd', label: 'D', scale: [1, 2, 3, 4, 5] }],
+			checkpoints: CHECKPOINTS,
+			scale: [1, 2, 3, 4, 5]
+		});
+		expect(one.overview.scales).toBeUndefined();
 	});
 });

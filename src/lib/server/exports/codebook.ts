@@ -1,11 +1,16 @@
 /** The codebook of a round's exports: every column with its type and meaning, and the anchors. */
 import { toCsv, type CsvValue } from '../../domain/csv';
-import type { RatingForm } from '../../domain/rating-form';
+import type { Dimension, RatingForm } from '../../domain/rating-form';
+import { labels, scaleOf } from '../../domain/scales';
 import { SPREADSHEET_SAFE_RULE } from '../../domain/spreadsheet-safe';
 
 /** Every column of the long and wide exports with its type and meaning, and the scale anchors. */
 export function codebook(form: RatingForm, kind: 'absolute' | 'pairwise' = 'absolute'): string {
 	const pairwise = kind === 'pairwise';
+	const scales = form.dimensions.map((d) => scaleOf(d.scale));
+	const every = scales.flatMap((s) => s.scores);
+	// A form on the default 4 points keeps the codebook it had before scales, byte for byte.
+	const fourPoints = scales.every((s) => s.kind === 'points' && s.scores.length === 4);
 	const answer = pairwise ? 'choice' : 'score';
 	const rows: Record<string, CsvValue>[] = [
 		['study', 'string', 'Study slug (the folder name under studies/)'],
@@ -51,7 +56,13 @@ export function codebook(form: RatingForm, kind: 'absolute' | 'pairwise' = 'abso
 		['dimension', 'string', 'Rating dimension key (long format)'],
 		pairwise
 			? ['choice', 'left/tie/right', 'Which letter the rater found better (long format)']
-			: ['score', 'integer 1-4', 'Score on the dimension; see the anchors below (long format)'],
+			: [
+					'score',
+					`integer ${Math.min(...every)}-${Math.max(...every)}`,
+					fourPoints
+						? 'Score on the dimension; see the anchors below (long format)'
+						: "Score on the dimension, on that dimension's own scale; see its row and value labels below (long format)"
+				],
 		...(pairwise
 			? [
 					[
@@ -70,25 +81,39 @@ export function codebook(form: RatingForm, kind: 'absolute' | 'pairwise' = 'abso
 		['seconds_on_item', 'integer', 'Seconds the item was open and visible, summed over visits'],
 		['rated_at', 'ISO 8601 UTC', `When the ${answer} was first given (long format)`],
 		['updated_at', 'ISO 8601 UTC', `When the ${answer} was last changed (long format)`],
-		...form.dimensions.flatMap((d) => [
+		...form.dimensions.flatMap((d, j) => [
 			[
 				d.key,
-				pairwise ? 'left/tie/right' : 'integer 1-4',
+				pairwise ? 'left/tie/right' : rangeText(scales[j]!.scores),
 				`${d.label} (wide format). ${d.question}`.trim()
 			],
 			[`${d.key}_comment`, 'string', `Comment on ${d.label} (wide format)`]
 		])
 	].map(([variable, type, description]) => ({ variable, type, description }));
-	const anchors = pairwise
-		? []
-		: form.dimensions.flatMap((d) =>
-				d.anchors.map((a, i) => ({ variable: d.key, type: `value ${i + 1}`, description: a }))
-			);
+	const anchors = pairwise ? [] : form.dimensions.flatMap(valueLabels);
 	const notes = [
 		{ variable: '(text cells)', type: 'note', description: EXACT_RULE },
 		{ variable: '(text cells)', type: 'note', description: SPREADSHEET_SAFE_RULE }
 	];
 	return toCsv(['variable', 'type', 'description'], [...rows, ...anchors, ...notes]);
+}
+
+/** "integer 1-4", "integer 0-1": the values a dimension's column holds. */
+function rangeText(scores: readonly number[]): string {
+	return `integer ${scores[0]}-${scores[scores.length - 1]}`;
+}
+
+/**
+ * One row per value of a dimension's scale, its label (domain/scales.ts): the form's anchors,
+ * or a named scale's English ones, e.g. yes/no as "value 0" No and "value 1" Yes.
+ */
+function valueLabels(d: Dimension) {
+	const scale = scaleOf(d.scale);
+	return labels(scale, d.anchors, 'en').map((label, i) => ({
+		variable: d.key,
+		type: `value ${scale.scores[i]}`,
+		description: label
+	}));
 }
 
 /** Why the exact exports may hold cells a spreadsheet would run (see spreadsheet-safe.ts). */

@@ -42,6 +42,12 @@ export async function readBody(
 export function raterError(e: unknown, locale: Locale): never {
 	if (e instanceof NotFoundError) error(404, { message: t(locale, 'error.itemNotFound') });
 	if (e instanceof ConflictError) error(409, { message: t(locale, 'round.lockedChange') });
-	if (e instanceof ValidationError) error(400, { message: t(locale, 'error.badRequest') });
+	if (e instanceof ValidationError)
+		// The fields name what was refused (a score off its dimension's scale says which scores
+		// are on it), in the service's words; nothing of a comment or letter is in them.
+		error(400, {
+			message: t(locale, 'error.badRequest'),
+			issues: e.issues.map(({ field, message }) => ({ field, message }))
+		});
 	throw e;
 }
