@@ -33,6 +33,7 @@ import { scanStudy } from '../../src/lib/server/studies/checks';
 import { importStudy, type ImportSummary } from '../../src/lib/server/studies/import';
 import type { StudyDefinition } from '../../src/lib/server/studies/loader';
 import { loadStudy } from '../../src/lib/server/studies/loader';
+import { CpuMeter } from '../support/cpu-time';
 import { measure, mb, openBenchDatabase } from './support';
 
 const CASES = Number(process.env.BENCH_CASES ?? 10_000);
@@ -181,13 +182,33 @@ try {
 	const scans: Awaited<ReturnType<typeof measure<ReturnType<typeof scanStudy>>>>[] = [];
 	// The scan is JavaScript on one thread: its CPU time is what it costs, whatever else runs.
 	const scanCpu: number[] = [];
+	// The import's CPU time, this process and (on PostgreSQL) its server backends: what it costs
+	// however loaded the machine is. On an idle machine its wall time lies between the larger of
+	// the two and their sum (the steps mostly take turns).
+	const importCpu: { node: number; database: number }[] = [];
+	const databaseMeter = new CpuMeter(async () =>
+		database.kind === 'postgres'
+			? (
+					(await database.db.execute(
+						sql`select pid from pg_stat_activity where datname = current_database()`
+					)) as unknown as { pid: number }[]
+				).map((r) => Number(r.pid))
+			: []
+	);
 	for (let i = 0; i < ROUNDS; i++) {
 		const cpu = process.cpuUsage();
 		scans.push(await measure(async () => scanStudy(def)));
 		const used = process.cpuUsage(cpu);
 		scanCpu.push((used.user + used.system) / 1e6);
 		await empty(database.db);
+		await databaseMeter.start();
+		const node = process.cpuUsage();
 		imports.push(await measure(() => importStudy(database.db, CLI, def)));
+		const nodeUsed = process.cpuUsage(node);
+		importCpu.push({
+			node: (nodeUsed.user + nodeUsed.system) / 1e6,
+			database: (await databaseMeter.stop()) / 1000
+		});
 		if (i === 0) await dumpStudy(database.db, work);
 		await empty(database.db);
 		bares.push(await bareCopyIn(database.db, work));
@@ -202,6 +223,11 @@ try {
 		`import    ${range(t)} into the database (load not included): ${first.result.cases.added} cases, ${first.result.outputs.added} outputs; RSS ${mb(imports[0]!.before)} → peak ${mb(peak)} (+${mb(peak - imports[0]!.before)})\n` +
 			`bare COPY ${range(tb)} (the same rows, one transaction); ratio import ÷ bare COPY ${(median(t) / median(tb)).toFixed(2)}; load ${os.loadavg()[0]!.toFixed(1)}\n` +
 			`PHI scan  ${range(ts)} alone, CPU ${range(scanCpu)} (${scans[0]!.result.length} findings), ${((100 * median(ts)) / median(t)).toFixed(0)} % of the import; import without it ≈ ${(median(t) - median(ts)).toFixed(2)} s`
+	);
+	const cpuOf = (pick: (c: { node: number; database: number }) => number) =>
+		range(importCpu.map(pick));
+	console.log(
+		`import CPU this process ${cpuOf((c) => c.node)}${database.kind === 'postgres' ? `, PostgreSQL backends ${cpuOf((c) => c.database)}, sum ${cpuOf((c) => c.node + c.database)}` : ''} (scan included)`
 	);
 	if (process.env.BENCH_PHI_BEFORE) await comparePhi(def, process.env.BENCH_PHI_BEFORE);
 	const again = await measure(() => importStudy(database.db, CLI, loadStudy(dir)));
