@@ -180,11 +180,11 @@ try {
 	const imports: Awaited<ReturnType<typeof measure<ImportSummary>>>[] = [];
 	const bares: Awaited<ReturnType<typeof bareCopyIn>>[] = [];
 	const scans: Awaited<ReturnType<typeof measure<ReturnType<typeof scanStudy>>>>[] = [];
-	// The scan is JavaScript on one thread: its CPU time is what it costs, whatever else runs.
+	// The scan is JavaScript on one thread: its CPU time is far steadier than its wall time.
 	const scanCpu: number[] = [];
-	// The import's CPU time, this process and (on PostgreSQL) its server backends: what it costs
-	// however loaded the machine is. On an idle machine its wall time lies between the larger of
-	// the two and their sum (the steps mostly take turns).
+	// The import's CPU time, this process and (on PostgreSQL) its server backends: far steadier
+	// than wall time on a loaded machine (though it grows there too). On an idle machine the wall
+	// time would lie between the larger of the two and their sum, plus disk writes.
 	const importCpu: { node: number; database: number }[] = [];
 	const databaseMeter = new CpuMeter(async () =>
 		database.kind === 'postgres'
