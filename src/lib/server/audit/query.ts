@@ -313,15 +313,28 @@ async function* copyPages(
 		}
 		const chunks: Uint8Array[] = [];
 		for await (const bytes of copyOut(db, [text], 'format text')) chunks.push(bytes);
-		const page = Buffer.concat(chunks).toString('utf8');
-		// One line per row (COPY's text format escapes line breaks in values); the id comes first.
-		const lines = page.split('\n').filter(Boolean);
-		if (lines.length) {
-			last = Number(lines.at(-1)!.split('\t', 1)[0]);
-			yield Buffer.from(page, 'utf8');
+		const page = Buffer.concat(chunks);
+		// The page is parsed once, by csvLines: here its rows are only counted and the last id
+		// read, on the bytes (one line per row, each ending in LF, as COPY's text format escapes
+		// line breaks in values; the id, ASCII digits, comes first).
+		const rows = countLines(page);
+		if (rows) {
+			const start = page.lastIndexOf(LF, page.length - 2) + 1;
+			last = Number(page.toString('latin1', start, page.indexOf(TAB, start)));
+			yield page;
 		}
-		if (lines.length < pageSize) return;
+		if (rows < pageSize) return;
 	}
+}
+
+const LF = 0x0a;
+const TAB = 0x09;
+
+/** How many LF bytes `bytes` holds. */
+function countLines(bytes: Buffer): number {
+	let n = 0;
+	for (let i = bytes.indexOf(LF); i !== -1; i = bytes.indexOf(LF, i + 1)) n++;
+	return n;
 }
 
 /** A row of `copySelect` as `select` gives it (the JSON parsed as the drivers parse jsonb). */

@@ -41,11 +41,7 @@ export async function exportable(db: Db, actor: Actor, roundId: string) {
 	return { round, slug: study!.slug, unblinded: round.status === 'unblinded' };
 }
 
-/**
- * The ratings of one rater's assignments with positions in (from, to], in export order. The
- * range walks the unique index on (round, rater, position); every join is by key, so a page
- * costs the same however large the round is.
- */
+/** The first showing of a repeated item (its code is the repeat's repeat_of). */
 const firstShowings = alias(items, 'first_showings');
 /** The rater's overall comment on the item (dimension ''), repeated on each of its rows. */
 const overall = alias(comments, 'overall_comments');
@@ -61,81 +57,98 @@ function inRange(roundId: string, raterId: string, from: number, to: number) {
 	);
 }
 
-/** An assignment's rater and item, before the item's letter is joined. */
-function assignedItems<T extends PgSelect>(query: T) {
-	return query
-		.innerJoin(raters, eq(raters.id, assignments.raterId))
-		.innerJoin(items, eq(items.id, assignments.itemId));
+type Answers = typeof ratings | typeof preferences;
+
+/** The columns of a page both kinds of answer have: who, which letter, when, and the comments. */
+function answerColumns<A extends Answers>(answers: A) {
+	return {
+		rater: raters.pseudonym,
+		caseId: cases.externalId,
+		code: items.code,
+		position: assignments.position,
+		seconds: assignments.secondsOnItem,
+		dimension: answers.dimension,
+		comment: comments.body,
+		itemComment: overall.body,
+		createdAt: answers.createdAt,
+		updatedAt: answers.updatedAt
+	};
 }
 
-function fetchPage(db: Db, roundId: string, raterId: string, from: number, to: number) {
+/** An assignment's rater, item and the item's letter: what every page joins first. */
+function withItem<T extends PgSelect>(query: T) {
+	return itemCaseCheckpoint(
+		query
+			.innerJoin(raters, eq(raters.id, assignments.raterId))
+			.innerJoin(items, eq(items.id, assignments.itemId))
+	);
+}
+
+/**
+ * One page of a rater's answers: `query` selects from assignments joined to `answers` (ratings
+ * or preferences), `withItem` and what else its kind needs; this joins the comments and picks
+ * the rater's positions (from, to], in export order. The range walks the unique index on
+ * (round, rater, position); every join is by key, so a page costs the same however large the
+ * round is.
+ */
+function answerPage<T extends PgSelect>(
+	query: T,
+	answers: Answers,
+	[roundId, raterId, from, to]: PageOf
+) {
+	return query
+		.leftJoin(
+			comments,
+			and(
+				eq(comments.assignmentId, answers.assignmentId),
+				eq(comments.dimension, answers.dimension)
+			)
+		)
+		.leftJoin(overall, and(eq(overall.assignmentId, assignments.id), eq(overall.dimension, '')))
+		.where(inRange(roundId, raterId, from, to))
+		.orderBy(asc(assignments.position), asc(answers.dimension));
+}
+
+/** Round, rater and the positions (from, to] of one page. */
+type PageOf = [roundId: string, raterId: string, from: number, to: number];
+
+function fetchPage(db: Db, ...page: PageOf) {
 	const query = db
 		.select({
-			rater: raters.pseudonym,
-			caseId: cases.externalId,
-			code: items.code,
+			...answerColumns(ratings),
 			repeatOf: firstShowings.code,
 			checkpoint: checkpoints.name,
-			position: assignments.position,
-			seconds: assignments.secondsOnItem,
-			dimension: ratings.dimension,
-			score: ratings.score,
-			comment: comments.body,
-			itemComment: overall.body,
-			createdAt: ratings.createdAt,
-			updatedAt: ratings.updatedAt
+			score: ratings.score
 		})
 		.from(assignments)
 		.innerJoin(ratings, eq(ratings.assignmentId, assignments.id))
 		.$dynamic();
-	return itemCaseCheckpoint(assignedItems(query))
-		.leftJoin(firstShowings, eq(firstShowings.id, items.repeatOfItemId))
-		.leftJoin(
-			comments,
-			and(
-				eq(comments.assignmentId, ratings.assignmentId),
-				eq(comments.dimension, ratings.dimension)
-			)
-		)
-		.leftJoin(overall, and(eq(overall.assignmentId, assignments.id), eq(overall.dimension, '')))
-		.where(inRange(roundId, raterId, from, to))
-		.orderBy(asc(assignments.position), asc(ratings.dimension));
+	return answerPage(
+		withItem(query).leftJoin(firstShowings, eq(firstShowings.id, items.repeatOfItemId)),
+		ratings,
+		page
+	);
 }
 
 /** As fetchPage, for the choices of a pairwise round. */
-function fetchPreferencePage(db: Db, roundId: string, raterId: string, from: number, to: number) {
+function fetchPreferencePage(db: Db, ...page: PageOf) {
 	const query = db
 		.select({
-			rater: raters.pseudonym,
-			caseId: cases.externalId,
-			code: items.code,
+			...answerColumns(preferences),
 			left: checkpoints.name,
 			right: rightCheckpoints.name,
-			position: assignments.position,
-			seconds: assignments.secondsOnItem,
-			dimension: preferences.dimension,
-			choice: preferences.choice,
-			comment: comments.body,
-			itemComment: overall.body,
-			createdAt: preferences.createdAt,
-			updatedAt: preferences.updatedAt
+			choice: preferences.choice
 		})
 		.from(assignments)
 		.innerJoin(preferences, eq(preferences.assignmentId, assignments.id))
 		.$dynamic();
-	return itemCaseCheckpoint(assignedItems(query))
-		.innerJoin(rightOutputs, eq(rightOutputs.id, items.rightOutputId))
-		.innerJoin(rightCheckpoints, eq(rightCheckpoints.id, rightOutputs.checkpointId))
-		.leftJoin(
-			comments,
-			and(
-				eq(comments.assignmentId, preferences.assignmentId),
-				eq(comments.dimension, preferences.dimension)
-			)
-		)
-		.leftJoin(overall, and(eq(overall.assignmentId, assignments.id), eq(overall.dimension, '')))
-		.where(inRange(roundId, raterId, from, to))
-		.orderBy(asc(assignments.position), asc(preferences.dimension));
+	return answerPage(
+		withItem(query)
+			.innerJoin(rightOutputs, eq(rightOutputs.id, items.rightOutputId))
+			.innerJoin(rightCheckpoints, eq(rightCheckpoints.id, rightOutputs.checkpointId)),
+		preferences,
+		page
+	);
 }
 
 /**
