@@ -75,6 +75,15 @@ const POOL_SIZE = 10;
 const CHECK_EVERY_MS = 5_000;
 const QUERY_PATIENCE_MS = 10_000;
 
+/**
+ * unsafe()'s options with `prepare: true` when the query has parameters (one without is sent
+ * as a simple query, where preparing does not apply). postgres.js still prepares nothing when
+ * the pool's own settings say so (`?prepare=false` in DATABASE_URL, e.g. behind a pooler).
+ */
+function prepared(args: unknown[] | undefined, options: object | undefined): object {
+	return args?.length ? { ...options, prepare: true } : (options ?? {});
+}
+
 /** The parts of a postgres.js query this module wraps (postgres/src/query.js). */
 interface QueryHooks {
 	handler: ((q: unknown) => unknown) & { debug?: unknown };
@@ -122,8 +131,14 @@ export class RecoveringPool {
 			get: (_t, key) => {
 				const value = Reflect.get(current(), key);
 				if (typeof value !== 'function') return value;
-				if (key === 'unsafe' || key === 'file')
-					return (...args: unknown[]) => this.#track(value(...args));
+				// drizzle sends every query through unsafe() with `prepare: false`: unnamed, so
+				// PostgreSQL parses and plans it each time and postgres.js first asks for its
+				// description in a round trip of its own. Named (prepared once per connection) it
+				// is one round trip, Bind and Execute, from the second time on (README: Load).
+				if (key === 'unsafe')
+					return (query: string, args?: unknown[], options?: object) =>
+						this.#track(value(query, args, prepared(args, options)));
+				if (key === 'file') return (...args: unknown[]) => this.#track(value(...args));
 				// A transaction (drizzle's db.transaction) or a reserved connection: from the call
 				// until it settles (a transaction waiting on its caller is 'idle in transaction').
 				if (key === 'begin' || key === 'reserve')
