@@ -158,6 +158,8 @@ export function mayPassLater(status: number): boolean {
 export interface RaterRun {
 	/** Each save request's latency (ms), answered or not. */
 	latencies: number[];
+	/** When each of those was scheduled (or sent), wall clock ms: to line slow ones up (--trace). */
+	sentAt: number[];
 	/** Planned saves that got a 2xx, by field: the values in the order sent. */
 	acked: Map<string, (number | string)[]>;
 	acknowledged: number;
@@ -168,7 +170,7 @@ export interface RaterRun {
 }
 
 export function newRun(): RaterRun {
-	return { latencies: [], acked: new Map(), acknowledged: 0, errors: 0, refused: 0 };
+	return { latencies: [], sentAt: [], acked: new Map(), acknowledged: 0, errors: 0, refused: 0 };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -209,7 +211,9 @@ export async function runRater(
 		for (;;) {
 			const scheduled = opts.pace ? await opts.pace() : undefined;
 			const r = await client.request('PUT', save.path, save.body, cookie);
-			run.latencies.push(scheduled === undefined ? r.ms : performance.now() - scheduled);
+			const ms = scheduled === undefined ? r.ms : performance.now() - scheduled;
+			run.latencies.push(ms);
+			run.sentAt.push(performance.timeOrigin + performance.now() - ms);
 			if (r.status >= 200 && r.status < 300) {
 				run.acknowledged++;
 				run.acked.set(save.field, [...(run.acked.get(save.field) ?? []), save.value]);
