@@ -251,6 +251,10 @@ async function loadRun(kind: 'postgres' | 'pglite', raterCount: number): Promise
 			errors: runs.reduce((n, r) => n + r.errors, 0),
 			cpu: savesCpu
 		};
+		const statuses = new Map<number, number>();
+		for (const r of runs)
+			for (const [status, n] of r.errorStatuses)
+				statuses.set(status, (statuses.get(status) ?? 0) + n);
 		await server.stop();
 		database = await open();
 		const verdict = await verify(database.db, day, plans, runs);
@@ -281,6 +285,10 @@ async function loadRun(kind: 'postgres' | 'pglite', raterCount: number): Promise
 			`  CPU per request: trivial ${cpuTrivial.toFixed(3)} ms, save ${cpuSave.toFixed(3)} ms (server ${cpu.server.toFixed(3)} + database ${cpu.database.toFixed(3)}); ` +
 				`ratio trivial/save ${(cpuTrivial / cpuSave).toFixed(2)} (what the throughput ratio would be with the CPU to themselves)`
 		);
+		if (statuses.size)
+			console.log(
+				`  errors by status (0: no answer): ${[...statuses].map(([s, n]) => `${s} × ${n}`).join(', ')}; the server's last error lines:\n${server.stderr.trim().split('\n').slice(-5).join('\n')}`
+			);
 		console.log(
 			`  in the database: acknowledged ${verdict.acknowledged}, stored ${verdict.stored}, lost ${verdict.lost}, duplicated ${verdict.duplicated}, wrong final values ${verdict.wrongFinal}`
 		);
@@ -395,6 +403,11 @@ function printTrace(
 		for (const ev of events.filter((x) => x.t >= e.from - 500 && x.t <= e.to))
 			console.log(`      ${rel(ev.t)} ${ev.what}`);
 	}
+	const first = samples.filter((s) => s.at - start < 2000).map((s) => s.ms);
+	const rest = samples.filter((s) => s.at - start >= 2000).map((s) => s.ms);
+	console.log(
+		`  p99 of the saves sent in the first 2 s ${percentiles(first).p99.toFixed(1)} ms (${first.length}), after ${percentiles(rest).p99.toFixed(1)} ms (${rest.length})`
+	);
 	const inRun = events.filter((x) => x.t >= start && x.t <= (samples.at(-1)?.at ?? 0));
 	const count = (re: RegExp) => inRun.filter((x) => re.test(x.what)).length;
 	console.log(

@@ -165,12 +165,27 @@ export interface RaterRun {
 	acknowledged: number;
 	/** Answers other than 2xx, and requests without an answer (connection refused or reset). */
 	errors: number;
+	/** Those errors by status (0: no answer), the rater link's included. */
+	errorStatuses: Map<number, number>;
 	/** Saves refused for good (a 4xx that cannot pass later): never expected here. */
 	refused: number;
 }
 
 export function newRun(): RaterRun {
-	return { latencies: [], sentAt: [], acked: new Map(), acknowledged: 0, errors: 0, refused: 0 };
+	return {
+		latencies: [],
+		sentAt: [],
+		acked: new Map(),
+		acknowledged: 0,
+		errors: 0,
+		errorStatuses: new Map(),
+		refused: 0
+	};
+}
+
+function countError(run: RaterRun, status: number): void {
+	run.errors++;
+	run.errorStatuses.set(status, (run.errorStatuses.get(status) ?? 0) + 1);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -192,6 +207,8 @@ export async function runRater(
 		stop?: () => boolean;
 		/** Open-loop pacing (see pacer): waits for the request's slot and returns its time. */
 		pace?: () => Promise<number>;
+		/** Awaited once the link is open, before the first save (driveRaters' start line). */
+		opened?: () => Promise<void>;
 	}
 ): Promise<void> {
 	let cookie = '';
@@ -202,10 +219,11 @@ export async function runRater(
 			cookie = set.split(';')[0]!;
 			break;
 		}
-		run.errors++;
+		countError(run, r.status);
 		if (r.status && !mayPassLater(r.status)) throw new Error(`the rater link answered ${r.status}`);
 		await sleep(opts.retryMs);
 	}
+	await opts.opened?.();
 	for (const save of saves) {
 		if (opts.stop?.()) return;
 		for (;;) {
@@ -220,7 +238,7 @@ export async function runRater(
 				opts.onAck?.();
 				break;
 			}
-			run.errors++;
+			countError(run, r.status);
 			if (r.status && !mayPassLater(r.status)) {
 				run.refused++;
 				break;
@@ -359,14 +377,15 @@ export async function verify(
 }
 
 /**
- * Slots for an open-loop run at `rate` requests/s: the k-th call waits until start + k/rate and
- * returns that time. Latency is then measured from the slot, not from when a connection was
+ * Slots for an open-loop run at `rate` requests/s from the first call: the k-th call waits until
+ * start + k/rate and returns that time. Latency is then measured from the slot, not from when a connection was
  * free, so a server that falls behind shows it in the latency (no coordinated omission).
  */
 export function pacer(rate: number): () => Promise<number> {
-	const start = performance.now();
+	let start: number | undefined; // the first call's time
 	let k = 0;
 	return async () => {
+		start ??= performance.now();
 		const at = start + (k++ * 1000) / rate;
 		const wait = at - performance.now();
 		if (wait > 0) await sleep(wait);
@@ -392,12 +411,25 @@ export async function driveRaters(
 ): Promise<{ runs: RaterRun[]; seconds: number }> {
 	const runs = plans.map(() => newRun());
 	let acked = 0;
-	const started = performance.now();
+	let started = performance.now();
+	// Open loop: every rater's link is opened first, then the paced saves start, all at once (a
+	// save scheduled while 200 links were still being opened measured that burst, not saves).
+	let waiting = plans.length;
+	let go = () => {};
+	const allOpened = new Promise<void>((resolve) => (go = resolve));
+	const opened = async () => {
+		if (--waiting === 0) {
+			started = performance.now();
+			go();
+		}
+		await allOpened;
+	};
 	await Promise.all(
 		plans.map((p, i) =>
 			runRater(client, p.rater, p.saves, runs[i]!, {
 				retryMs: opts.retryMs,
 				pace: opts.pace,
+				opened: opts.pace ? opened : undefined,
 				onAck: () => opts.onAck?.(++acked)
 			})
 		)
