@@ -34,6 +34,7 @@ export const init: ServerInit = async () => {
 	const database = await startDatabase();
 	// Jobs of a previous server process that died are shown as interrupted, not as running.
 	await jobs.markInterrupted(database.db);
+	await database.warm();
 	process.on('sveltekit:shutdown', () => {
 		void stopAll().finally(() => stopDatabase());
 	});
