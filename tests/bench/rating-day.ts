@@ -411,7 +411,7 @@ function printTrace(
 	const inRun = events.filter((x) => x.t >= start && x.t <= (samples.at(-1)?.at ?? 0));
 	const count = (re: RegExp) => inRun.filter((x) => re.test(x.what)).length;
 	console.log(
-		`  over the whole run: server GC pauses ≥ 2 ms ${count(/^server GC/)}, server loop stalls ≥ 10 ms ${count(/^server event/)}, client GC ${count(/^client GC/)}, client stalls ${count(/^client event/)}, PostgreSQL slow statements ${count(/duration/)}, checkpoints ${count(/checkpoint starting/)}`
+		`  over the whole run: server GC pauses ≥ 2 ms ${count(/^server GC/)} (mark-compact ${count(/^server GC major/)}), server loop stalls ≥ 10 ms ${count(/^server event/)}, client GC ${count(/^client GC/)}, client stalls ${count(/^client event/)}, PostgreSQL slow statements ${count(/duration/)}, checkpoints ${count(/checkpoint starting/)}`
 	);
 }
 

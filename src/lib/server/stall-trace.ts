@@ -6,9 +6,14 @@
  * nothing about a request (no path, body or user) is ever written.
  */
 import fs from 'node:fs';
-import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 
-const GC_KINDS: Record<number, string> = { 1: 'minor', 2: 'major', 4: 'incremental', 8: 'weak' };
+const GC_KINDS: Record<number, string> = {
+	[constants.NODE_PERFORMANCE_GC_MINOR]: 'minor (scavenge)',
+	[constants.NODE_PERFORMANCE_GC_MAJOR]: 'major (mark-compact)',
+	[constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental marking',
+	[constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weak callbacks'
+};
 
 export function startStallTrace(file: string | undefined): void {
 	if (!file) return;
