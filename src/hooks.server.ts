@@ -27,11 +27,14 @@ import { unstorableInput } from '$lib/server/text-guard';
 import * as jobs from '$lib/server/generation/jobs';
 import { raterFromToken } from '$lib/server/rating';
 import { FALLBACK_CSP, SECURITY_HEADERS } from '$lib/server/security-headers.js';
+import { startStallTrace } from '$lib/server/stall-trace';
 
 export const init: ServerInit = async () => {
+	startStallTrace(process.env.BLINDEVAL_STALL_TRACE); // bench-only, off unless set
 	const database = await startDatabase();
 	// Jobs of a previous server process that died are shown as interrupted, not as running.
 	await jobs.markInterrupted(database.db);
+	await database.warm();
 	process.on('sveltekit:shutdown', () => {
 		void stopAll().finally(() => stopDatabase());
 	});

@@ -21,6 +21,17 @@
  * latency target can be judged at a throughput the server sustains. The achieved rate is
  * printed beside it: well below R means the server could not keep up.
  *
+ * --trace: lines the slow saves (over 50 ms) up with what happened then: the server's and this
+ * process's garbage collection pauses and event loop stalls (src/lib/server/stall-trace.ts), and
+ * on PostgreSQL the server log's checkpoints, autovacuum runs and statements over 20 ms (set on
+ * the throwaway database only, without parameters; needs root to run psql as `postgres`).
+ *
+ * --pg-set name=value (repeatable): a setting for the throwaway PostgreSQL database only (ALTER
+ * DATABASE, as `postgres`: needs root), to see what e.g. commit_delay changes.
+ *
+ * --url-query q: appended to the server's DATABASE_URL, e.g. `prepare=false` to measure the
+ * server as it was before it prepared its statements (db/index.ts).
+ *
  * Options: --db postgres|pglite (one database only), --raters N, --connections C, --letters K
  * (letters per rater), --seconds S (length of the baseline run), --rate R. BENCH_PORT sets the
  * port; BENCH_SERVER_NODE_OPTIONS is passed to the server's node (e.g. an --import profiler).
@@ -36,6 +47,8 @@ import { CpuMeter } from '../support/cpu-time';
 import { TEST_DATABASES } from '../support/databases';
 import { describeFaultResult, faultRun } from '../support/fault-run';
 import { LoadClient } from '../support/load-client';
+import { startStallTrace } from '../../src/lib/server/stall-trace';
+import { execFileSync } from 'node:child_process';
 import {
 	driveRaters,
 	pacer,
@@ -53,7 +66,10 @@ const { values: args } = parseArgs({
 		letters: { type: 'string' },
 		seconds: { type: 'string', default: '10' },
 		rate: { type: 'string' },
-		faults: { type: 'boolean', default: false }
+		faults: { type: 'boolean', default: false },
+		trace: { type: 'boolean', default: false },
+		'pg-set': { type: 'string', multiple: true },
+		'url-query': { type: 'string' }
 	}
 });
 const PORT = Number(process.env.BENCH_PORT ?? 4392);
@@ -62,6 +78,11 @@ const CONNECTIONS = Number(args.connections);
 const RATE = args.rate ? Number(args.rate) : undefined;
 const LETTERS = args.letters ? Number(args.letters) : undefined;
 const MIGRATIONS = path.resolve('drizzle');
+/** --trace: where the server and this process write their pauses (see printTrace). */
+const TRACE_DIR = args.trace ? fs.mkdtempSync(path.join(os.tmpdir(), 'blindeval-trace-')) : '';
+const CLIENT_TRACE = path.join(TRACE_DIR, 'client.jsonl');
+if (args.trace) startStallTrace(CLIENT_TRACE);
+const PG_LOG = '/var/log/postgresql/postgresql-15-main.log';
 
 interface Figures {
 	requests: number;
@@ -168,6 +189,10 @@ async function loadRun(kind: 'postgres' | 'pglite', raterCount: number): Promise
 	// BENCH_SERVER_NODE_OPTIONS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the server.
 	if (process.env.BENCH_SERVER_NODE_OPTIONS)
 		env = { ...env, NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS };
+	if (kind === 'postgres' && args['url-query'])
+		env = { ...env, DATABASE_URL: `${env.DATABASE_URL}?${args['url-query']}` };
+	const serverTrace = path.join(TRACE_DIR, `server-${kind}.jsonl`);
+	if (args.trace) env = { ...env, BLINDEVAL_STALL_TRACE: serverTrace };
 	const server = new AppServer(PORT, env);
 	const client = new LoadClient(server.origin, CONNECTIONS);
 	try {
@@ -179,6 +204,15 @@ async function loadRun(kind: 'postgres' | 'pglite', raterCount: number): Promise
 			saves: planSaves(day, rater, i, LETTERS)
 		}));
 		const planned = plans.reduce((n, p) => n + p.saves.length, 0);
+		const pgLogFrom = args.trace && kind === 'postgres' ? tracePostgres(env.DATABASE_URL!) : 0;
+		if (kind === 'postgres')
+			for (const setting of args['pg-set'] ?? []) {
+				const [name, value] = setting.split('=') as [string, string];
+				asPostgres(
+					'postgres',
+					`alter database "${dbName(env.DATABASE_URL!)}" set ${name} = '${value}'`
+				);
+			}
 		await server.start();
 		const watcher = kind === 'postgres' ? postgres(env.DATABASE_URL!, { max: 1 }) : null;
 		// The server, and on PostgreSQL its connections' backends (not the watcher's own).
@@ -208,6 +242,7 @@ async function loadRun(kind: 'postgres' | 'pglite', raterCount: number): Promise
 		const savesCpu = await meter.stop();
 		await watcher?.end();
 		const latencies = runs.flatMap((r) => r.latencies);
+		if (args.trace) printTrace(runs, serverTrace, kind === 'postgres' ? pgLogFrom : undefined);
 		const acknowledged = runs.reduce((n, r) => n + r.acknowledged, 0);
 		const saves: Figures = {
 			requests: latencies.length,
@@ -216,6 +251,10 @@ async function loadRun(kind: 'postgres' | 'pglite', raterCount: number): Promise
 			errors: runs.reduce((n, r) => n + r.errors, 0),
 			cpu: savesCpu
 		};
+		const statuses = new Map<number, number>();
+		for (const r of runs)
+			for (const [status, n] of r.errorStatuses)
+				statuses.set(status, (statuses.get(status) ?? 0) + n);
 		await server.stop();
 		database = await open();
 		const verdict = await verify(database.db, day, plans, runs);
@@ -246,6 +285,10 @@ async function loadRun(kind: 'postgres' | 'pglite', raterCount: number): Promise
 			`  CPU per request: trivial ${cpuTrivial.toFixed(3)} ms, save ${cpuSave.toFixed(3)} ms (server ${cpu.server.toFixed(3)} + database ${cpu.database.toFixed(3)}); ` +
 				`ratio trivial/save ${(cpuTrivial / cpuSave).toFixed(2)} (what the throughput ratio would be with the CPU to themselves)`
 		);
+		if (statuses.size)
+			console.log(
+				`  errors by status (0: no answer): ${[...statuses].map(([s, n]) => `${s} × ${n}`).join(', ')}; the server's last error lines:\n${server.stderr.trim().split('\n').slice(-5).join('\n')}`
+			);
 		console.log(
 			`  in the database: acknowledged ${verdict.acknowledged}, stored ${verdict.stored}, lost ${verdict.lost}, duplicated ${verdict.duplicated}, wrong final values ${verdict.wrongFinal}`
 		);
@@ -254,6 +297,122 @@ async function loadRun(kind: 'postgres' | 'pglite', raterCount: number): Promise
 		await server.stop();
 		await drop();
 	}
+}
+
+/**
+ * --trace on PostgreSQL: the throwaway database logs its statements over 20 ms (never their
+ * parameters) and its tables' autovacuum runs; checkpoints are logged by the cluster already.
+ * Returns where the server log stands, to read what the run adds.
+ */
+function tracePostgres(url: string): number {
+	const name = dbName(url);
+	asPostgres(
+		'postgres',
+		`alter database "${name}" set log_min_duration_statement = 20; alter database "${name}" set log_parameter_max_length = 0`
+	);
+	asPostgres(
+		name,
+		`do $$ declare t text; begin for t in select tablename from pg_tables where schemaname = 'public' loop execute format('alter table %I set (log_autovacuum_min_duration = 0)', t); end loop; end $$`
+	);
+	return fs.existsSync(PG_LOG) ? fs.statSync(PG_LOG).size : 0;
+}
+
+const dbName = (url: string) => new URL(url).pathname.slice(1);
+
+/** Runs SQL in `database` as the `postgres` superuser (peer authentication: needs root). */
+function asPostgres(database: string, query: string): void {
+	execFileSync('runuser', ['-u', 'postgres', '--', 'psql', '-d', database, '-qc', query]);
+}
+
+interface TraceEvent {
+	t: number;
+	what: string;
+}
+
+function readTrace(file: string, who: string): TraceEvent[] {
+	if (!fs.existsSync(file)) return [];
+	return fs
+		.readFileSync(file, 'utf8')
+		.split('\n')
+		.filter(Boolean)
+		.map((l) => JSON.parse(l) as { t: number; gc?: string; ms?: number; loop?: number })
+		.map((e) => ({
+			t: e.t,
+			what: e.gc ? `${who} GC ${e.gc} ${e.ms} ms` : `${who} event loop blocked ${e.loop} ms`
+		}));
+}
+
+/** The PostgreSQL log lines the run added that say something about time (UTC timestamps). */
+function readPgLog(from: number): TraceEvent[] {
+	const fd = fs.openSync(PG_LOG, 'r');
+	const size = fs.fstatSync(fd).size;
+	const buf = Buffer.alloc(size - from);
+	fs.readSync(fd, buf, 0, buf.length, from);
+	fs.closeSync(fd);
+	return buf
+		.toString('utf8')
+		.split('\n')
+		.filter((l) => /checkpoint|duration: |automatic (vacuum|analyze)/.test(l))
+		.map((l) => ({
+			t: Date.parse(l.slice(0, 23).replace(' ', 'T') + 'Z'),
+			what:
+				'PostgreSQL ' +
+				l
+					.slice(24)
+					.replace(/ execute [^:]*: .*/, ' (a statement)')
+					.slice(0, 160)
+		}));
+}
+
+/**
+ * Groups the slow saves (over 50 ms) into episodes (gaps under 250 ms) and prints, for each, what
+ * the server, this client and PostgreSQL logged from 500 ms before to its end.
+ */
+function printTrace(
+	runs: { latencies: number[]; sentAt: number[] }[],
+	serverTrace: string,
+	pgLogFrom?: number
+): void {
+	const samples = runs
+		.flatMap((r) => r.latencies.map((ms, i) => ({ at: r.sentAt[i]!, ms })))
+		.sort((a, b) => a.at - b.at);
+	const start = samples[0]?.at ?? 0;
+	const events = [
+		...readTrace(serverTrace, 'server'),
+		...readTrace(CLIENT_TRACE, 'client'),
+		...(pgLogFrom === undefined ? [] : readPgLog(pgLogFrom))
+	].sort((a, b) => a.t - b.t);
+	const slow = samples.filter((s) => s.ms > 50);
+	const episodes: { from: number; to: number; n: number; max: number }[] = [];
+	for (const s of slow) {
+		const last = episodes.at(-1);
+		if (last && s.at - last.to < 250) {
+			last.to = Math.max(last.to, s.at + s.ms);
+			last.n++;
+			last.max = Math.max(last.max, s.ms);
+		} else episodes.push({ from: s.at, to: s.at + s.ms, n: 1, max: s.ms });
+	}
+	const rel = (t: number) => `${((t - start) / 1000).toFixed(2)} s`;
+	console.log(
+		`  trace: ${slow.length} of ${samples.length} saves over 50 ms, in ${episodes.length} episodes`
+	);
+	for (const e of episodes) {
+		console.log(
+			`    at ${rel(e.from)}–${rel(e.to)}: ${e.n} slow saves, worst ${e.max.toFixed(0)} ms`
+		);
+		for (const ev of events.filter((x) => x.t >= e.from - 500 && x.t <= e.to))
+			console.log(`      ${rel(ev.t)} ${ev.what}`);
+	}
+	const first = samples.filter((s) => s.at - start < 2000).map((s) => s.ms);
+	const rest = samples.filter((s) => s.at - start >= 2000).map((s) => s.ms);
+	console.log(
+		`  p99 of the saves sent in the first 2 s ${percentiles(first).p99.toFixed(1)} ms (${first.length}), after ${percentiles(rest).p99.toFixed(1)} ms (${rest.length})`
+	);
+	const inRun = events.filter((x) => x.t >= start && x.t <= (samples.at(-1)?.at ?? 0));
+	const count = (re: RegExp) => inRun.filter((x) => re.test(x.what)).length;
+	console.log(
+		`  over the whole run: server GC pauses ≥ 2 ms ${count(/^server GC/)} (mark-compact ${count(/^server GC major/)}), server loop stalls ≥ 10 ms ${count(/^server event/)}, client GC ${count(/^client GC/)}, client stalls ${count(/^client event/)}, PostgreSQL slow statements ${count(/duration/)}, checkpoints ${count(/checkpoint starting/)}`
+	);
 }
 
 async function faults(): Promise<void> {

@@ -41,6 +41,8 @@ export async function freePort(): Promise<number> {
 
 export class AppServer {
 	#child: ChildProcess | null = null;
+	/** The end of the server's error output (its error lines carry no data: log.ts). */
+	stderr = '';
 	readonly origin: string;
 
 	constructor(
@@ -59,15 +61,16 @@ export class AppServer {
 			env: { ...env, PORT: String(this.port), HOST: '127.0.0.1', ORIGIN: this.origin },
 			stdio: ['ignore', 'ignore', 'pipe']
 		});
-		let stderr = '';
 		child.stderr!.on('data', (c: Buffer) => {
-			stderr = (stderr + c.toString()).slice(-4000);
+			this.stderr = (this.stderr + c.toString()).slice(-4000);
 		});
 		this.#child = child;
 		const deadline = Date.now() + timeoutMs;
 		while (Date.now() < deadline) {
 			if (child.exitCode !== null || child.signalCode !== null)
-				throw new Error(`the server exited (${child.exitCode ?? child.signalCode}): ${stderr}`);
+				throw new Error(
+					`the server exited (${child.exitCode ?? child.signalCode}): ${this.stderr}`
+				);
 			try {
 				const r = await fetch(`${this.origin}/api/health`);
 				if (r.ok) return;
@@ -76,7 +79,7 @@ export class AppServer {
 			}
 			await new Promise((r) => setTimeout(r, 100));
 		}
-		throw new Error(`the server did not answer within ${timeoutMs / 1000} s: ${stderr}`);
+		throw new Error(`the server did not answer within ${timeoutMs / 1000} s: ${this.stderr}`);
 	}
 
 	/** The server process's id while it runs (the load benchmark reads its CPU time). */

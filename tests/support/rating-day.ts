@@ -158,17 +158,34 @@ export function mayPassLater(status: number): boolean {
 export interface RaterRun {
 	/** Each save request's latency (ms), answered or not. */
 	latencies: number[];
+	/** When each of those was scheduled (or sent), wall clock ms: to line slow ones up (--trace). */
+	sentAt: number[];
 	/** Planned saves that got a 2xx, by field: the values in the order sent. */
 	acked: Map<string, (number | string)[]>;
 	acknowledged: number;
 	/** Answers other than 2xx, and requests without an answer (connection refused or reset). */
 	errors: number;
+	/** Those errors by status (0: no answer), the rater link's included. */
+	errorStatuses: Map<number, number>;
 	/** Saves refused for good (a 4xx that cannot pass later): never expected here. */
 	refused: number;
 }
 
 export function newRun(): RaterRun {
-	return { latencies: [], acked: new Map(), acknowledged: 0, errors: 0, refused: 0 };
+	return {
+		latencies: [],
+		sentAt: [],
+		acked: new Map(),
+		acknowledged: 0,
+		errors: 0,
+		errorStatuses: new Map(),
+		refused: 0
+	};
+}
+
+function countError(run: RaterRun, status: number): void {
+	run.errors++;
+	run.errorStatuses.set(status, (run.errorStatuses.get(status) ?? 0) + 1);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -190,6 +207,8 @@ export async function runRater(
 		stop?: () => boolean;
 		/** Open-loop pacing (see pacer): waits for the request's slot and returns its time. */
 		pace?: () => Promise<number>;
+		/** Awaited once the link is open, before the first save (driveRaters' start line). */
+		opened?: () => Promise<void>;
 	}
 ): Promise<void> {
 	let cookie = '';
@@ -200,23 +219,26 @@ export async function runRater(
 			cookie = set.split(';')[0]!;
 			break;
 		}
-		run.errors++;
+		countError(run, r.status);
 		if (r.status && !mayPassLater(r.status)) throw new Error(`the rater link answered ${r.status}`);
 		await sleep(opts.retryMs);
 	}
+	await opts.opened?.();
 	for (const save of saves) {
 		if (opts.stop?.()) return;
 		for (;;) {
 			const scheduled = opts.pace ? await opts.pace() : undefined;
 			const r = await client.request('PUT', save.path, save.body, cookie);
-			run.latencies.push(scheduled === undefined ? r.ms : performance.now() - scheduled);
+			const ms = scheduled === undefined ? r.ms : performance.now() - scheduled;
+			run.latencies.push(ms);
+			run.sentAt.push(performance.timeOrigin + performance.now() - ms);
 			if (r.status >= 200 && r.status < 300) {
 				run.acknowledged++;
 				run.acked.set(save.field, [...(run.acked.get(save.field) ?? []), save.value]);
 				opts.onAck?.();
 				break;
 			}
-			run.errors++;
+			countError(run, r.status);
 			if (r.status && !mayPassLater(r.status)) {
 				run.refused++;
 				break;
@@ -355,14 +377,15 @@ export async function verify(
 }
 
 /**
- * Slots for an open-loop run at `rate` requests/s: the k-th call waits until start + k/rate and
- * returns that time. Latency is then measured from the slot, not from when a connection was
+ * Slots for an open-loop run at `rate` requests/s from the first call: the k-th call waits until
+ * start + k/rate and returns that time. Latency is then measured from the slot, not from when a connection was
  * free, so a server that falls behind shows it in the latency (no coordinated omission).
  */
 export function pacer(rate: number): () => Promise<number> {
-	const start = performance.now();
+	let start: number | undefined; // the first call's time
 	let k = 0;
 	return async () => {
+		start ??= performance.now();
 		const at = start + (k++ * 1000) / rate;
 		const wait = at - performance.now();
 		if (wait > 0) await sleep(wait);
@@ -388,12 +411,25 @@ export async function driveRaters(
 ): Promise<{ runs: RaterRun[]; seconds: number }> {
 	const runs = plans.map(() => newRun());
 	let acked = 0;
-	const started = performance.now();
+	let started = performance.now();
+	// Open loop: every rater's link is opened first, then the paced saves start, all at once (a
+	// save scheduled while 200 links were still being opened measured that burst, not saves).
+	let waiting = plans.length;
+	let go = () => {};
+	const allOpened = new Promise<void>((resolve) => (go = resolve));
+	const opened = async () => {
+		if (--waiting === 0) {
+			started = performance.now();
+			go();
+		}
+		await allOpened;
+	};
 	await Promise.all(
 		plans.map((p, i) =>
 			runRater(client, p.rater, p.saves, runs[i]!, {
 				retryMs: opts.retryMs,
 				pace: opts.pace,
+				opened: opts.pace ? opened : undefined,
 				onAck: () => opts.onAck?.(++acked)
 			})
 		)

@@ -24,6 +24,8 @@ export interface Database {
 	kind: 'pglite' | 'postgres';
 	/** Applies pending drizzle-kit migrations; a no-op when up to date. */
 	migrate(migrationsFolder: string): Promise<void>;
+	/** Opens the pool's connections now (PostgreSQL), not on the first requests that need them. */
+	warm(): Promise<void>;
 	close(): Promise<void>;
 }
 
@@ -41,6 +43,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
 			db,
 			kind: 'postgres',
 			migrate: (migrationsFolder) => migratePostgres(db, { migrationsFolder }),
+			warm: () => pool.warm(),
 			close: () => pool.close()
 		};
 	}
@@ -55,6 +58,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
 			db,
 			kind: 'pglite',
 			migrate: (migrationsFolder) => migratePglite(db, { migrationsFolder }),
+			warm: async () => {},
 			close: async () => {
 				try {
 					await client.close();
@@ -74,6 +78,15 @@ const POOL_SIZE = 10;
 /** How often the pool's running queries are looked at, and how long one may run unsuspected. */
 const CHECK_EVERY_MS = 5_000;
 const QUERY_PATIENCE_MS = 10_000;
+
+/**
+ * unsafe()'s options with `prepare: true` when the query has parameters (one without is sent
+ * as a simple query, where preparing does not apply). postgres.js still prepares nothing when
+ * the pool's own settings say so (`?prepare=false` in DATABASE_URL, e.g. behind a pooler).
+ */
+function prepared(args: unknown[] | undefined, options: object | undefined): object {
+	return args?.length ? { ...options, prepare: true } : (options ?? {});
+}
 
 /** The parts of a postgres.js query this module wraps (postgres/src/query.js). */
 interface QueryHooks {
@@ -122,8 +135,14 @@ export class RecoveringPool {
 			get: (_t, key) => {
 				const value = Reflect.get(current(), key);
 				if (typeof value !== 'function') return value;
-				if (key === 'unsafe' || key === 'file')
-					return (...args: unknown[]) => this.#track(value(...args));
+				// drizzle sends every query through unsafe() with `prepare: false`: unnamed, so
+				// PostgreSQL parses and plans it each time and postgres.js first asks for its
+				// description in a round trip of its own. Named (prepared once per connection) it
+				// is one round trip, Bind and Execute, from the second time on (README: Load).
+				if (key === 'unsafe')
+					return (query: string, args?: unknown[], options?: object) =>
+						this.#track(value(query, args, prepared(args, options)));
+				if (key === 'file') return (...args: unknown[]) => this.#track(value(...args));
 				// A transaction (drizzle's db.transaction) or a reserved connection: from the call
 				// until it settles (a transaction waiting on its caller is 'idle in transaction').
 				if (key === 'begin' || key === 'reserve')
@@ -233,6 +252,16 @@ export class RecoveringPool {
 				for (const q of waiting)
 					(q as Partial<QueryHooks>).reject?.(new Error('The stuck connection pool was replaced'));
 			});
+	}
+
+	/**
+	 * As many queries at once as the pool has connections, so it opens them all: each costs a
+	 * TCP connection, SCRAM authentication and postgres.js's type query, which the first saves
+	 * of a rating day otherwise waited for (README: Load).
+	 */
+	async warm(): Promise<void> {
+		const pool = this.#current;
+		await Promise.all(Array.from({ length: pool.options.max }, () => pool`select 1`));
 	}
 
 	async close(): Promise<void> {
