@@ -77,6 +77,28 @@ export function signTest(wins: number, losses: number): number {
 	return Math.min(1, bigTimesPow2(sum, -(n - 1)));
 }
 
+/**
+ * Exact one-sided sign test: p-value of `wins` against `losses` under H0 P(win) = 1/2 against
+ * the alternative P(win) > 1/2, ties excluded beforehand — R's
+ * `binom.test(wins, wins + losses, alternative = "greater")$p.value`. With n = wins + losses,
+ * p = P(X ≥ wins) = Σ_{i ≤ losses} C(n, i) / 2ⁿ, summed exactly in integers. Returns 1 when
+ * n = 0 (no evidence either way).
+ */
+export function signTestGreater(wins: number, losses: number): number {
+	checkCount(wins, 'wins');
+	checkCount(losses, 'losses');
+	const n = wins + losses;
+	if (n === 0) return 1;
+	const bn = BigInt(n);
+	let term = 1n;
+	let sum = 1n;
+	for (let i = 1; i <= losses; i++) {
+		term = (term * (bn - BigInt(i) + 1n)) / BigInt(i);
+		sum += term;
+	}
+	return Math.min(1, bigTimesPow2(sum, -n));
+}
+
 export interface PairwiseComparison {
 	a: string;
 	b: string;
