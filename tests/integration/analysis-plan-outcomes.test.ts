@@ -3,8 +3,12 @@
  * (issue 13): a composite (the mean of several dimensions per rater and letter) as the primary
  * comparison of a scored round, and the sign-test comparisons of a pairwise round. Each is
  * validated against its round by field, locked, and reported first with the plan's hash; the
- * confirmatory figures equal what the analysis library computes from the exported rows.
+ * confirmatory figures equal what the analysis library computes from the exported rows, and a
+ * re-import of the study after locking changes neither the plan nor its results.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compositeCaseScores, pairedScores } from '../../src/lib/analysis/composite';
 import { signTestGreater } from '../../src/lib/analysis/pairwise';
@@ -122,6 +126,27 @@ describe.each(TEST_DATABASES)('planned outcomes on $name', ({ create }) => {
 			'Composite overall: the mean of clinical_benefit, diagnosis, recommendations'
 		);
 		expect(report).toContain(`| primary | ${FT} > ${BASE} | overall | 14 |`);
+
+		// A real re-import of the study with another analysis-plan.yaml and other analysis
+		// settings leaves the locked plan and its confirmatory results as they were.
+		const root = fs.mkdtempSync(path.join(os.tmpdir(), 'blindeval-reimport-'));
+		const dir = path.join(root, 'studies', 'demo');
+		fs.cpSync('studies/demo', dir, { recursive: true });
+		fs.symlinkSync(path.resolve('models'), path.join(root, 'models'));
+		fs.writeFileSync(
+			path.join(dir, 'analysis-plan.yaml'),
+			`primary: { better: ${BASE}, than: ${FT}, dimension: diagnosis }\nalpha: 0.01\n`
+		);
+		const yaml = path.join(dir, 'study.yaml');
+		fs.writeFileSync(
+			yaml,
+			fs.readFileSync(yaml, 'utf8').replace('aggregate: mean', 'aggregate: median')
+		);
+		const reimported = await importStudy(db, CLI, loadStudy(dir, { rootDir: root }));
+		expect(reimported.studyId).toBe(studyId);
+		expect((await analysisPlans.get(db, CLI, round.id))!.sha256).toBe(sha256);
+		expect((await roundAnalysis(db, CLI, round.id)).confirmatory).toEqual(confirmatory);
+		fs.rmSync(root, { recursive: true, force: true });
 	});
 
 	it('tests a pairwise round’s planned preferences with the sign test', async () => {

@@ -7,18 +7,13 @@
 import type { Composite } from '../domain/analysis-plan';
 import { describe } from './descriptive';
 import type { ScoreAggregate } from './study/comparisons';
+import type { RatingRow } from './study/prepare';
 
-/** One score as the analysis reads it (study/prepare.ts RatingRow, the fields used here). */
-export interface CompositeRating {
-	rater: string;
-	caseId: string;
-	itemCode: string;
-	checkpoint: string;
-	dimension: string;
-	score: number;
-	/** Set on a repeated showing: repeats serve intra-rater agreement only, never comparisons. */
-	repeatOf?: string | null;
-}
+/** One score as the analysis reads it; a row with `repeatOf` set never enters a comparison. */
+export type CompositeRating = Pick<
+	RatingRow,
+	'rater' | 'caseId' | 'itemCode' | 'checkpoint' | 'dimension' | 'score' | 'repeatOf'
+>;
 
 /**
  * Per checkpoint, per case: the aggregate (mean or median) over raters of each rater's

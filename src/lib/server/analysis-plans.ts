@@ -93,6 +93,25 @@ function scopeOf(round: typeof rounds.$inferSelect): PlanScope {
 	};
 }
 
+/** The audit row of a change to a round's plan (every one is recorded, in its transaction). */
+function auditPlan(
+	tx: Db,
+	actor: Actor,
+	round: typeof rounds.$inferSelect,
+	action: 'analysis-plan.save' | 'analysis-plan.lock' | 'analysis-plan.opt-out',
+	before: Record<string, unknown> | null,
+	after: Record<string, unknown>
+) {
+	return audit.record(tx, actor, {
+		action,
+		entity: 'analysis-plan',
+		entityId: round.id,
+		studyId: round.studyId,
+		before,
+		after
+	});
+}
+
 /** Writes (or rewrites) the round's draft plan. Refused once locked, opted out or unblinded. */
 export async function save(
 	db: Db,
@@ -115,14 +134,14 @@ export async function save(
 			source: text,
 			updatedAt: new Date()
 		});
-		await audit.record(tx, actor, {
-			action: 'analysis-plan.save',
-			entity: 'analysis-plan',
-			entityId: roundId,
-			studyId: round.studyId,
-			before: old?.plan ? { sha256: planHash(old.plan) } : null,
-			after: { status: 'draft', sha256: planHash(plan) }
-		});
+		await auditPlan(
+			tx,
+			actor,
+			round,
+			'analysis-plan.save',
+			old?.plan ? { sha256: planHash(old.plan) } : null,
+			{ status: 'draft', sha256: planHash(plan) }
+		);
 		return row;
 	});
 }
@@ -147,14 +166,14 @@ export async function lock(db: Db, actor: Actor, roundId: string): Promise<Store
 			.set({ status: 'locked', sha256, lockedAt, updatedAt: lockedAt })
 			.where(eq(analysisPlans.roundId, roundId))
 			.returning();
-		await audit.record(tx, actor, {
-			action: 'analysis-plan.lock',
-			entity: 'analysis-plan',
-			entityId: roundId,
-			studyId: round.studyId,
-			before: { status: 'draft' },
-			after: { status: 'locked', sha256, lockedAt: lockedAt.toISOString() }
-		});
+		await auditPlan(
+			tx,
+			actor,
+			round,
+			'analysis-plan.lock',
+			{ status: 'draft' },
+			{ status: 'locked', sha256, lockedAt: lockedAt.toISOString() }
+		);
 		return row!;
 	});
 }
@@ -185,14 +204,14 @@ export async function optOut(
 			optOutReason: why,
 			updatedAt: new Date()
 		});
-		await audit.record(tx, actor, {
-			action: 'analysis-plan.opt-out',
-			entity: 'analysis-plan',
-			entityId: roundId,
-			studyId: round.studyId,
-			before: old?.plan ? { status: 'draft', sha256: planHash(old.plan) } : null,
-			after: { status: 'opted-out', reason: why }
-		});
+		await auditPlan(
+			tx,
+			actor,
+			round,
+			'analysis-plan.opt-out',
+			old?.plan ? { status: 'draft', sha256: planHash(old.plan) } : null,
+			{ status: 'opted-out', reason: why }
+		);
 		return row;
 	});
 }
