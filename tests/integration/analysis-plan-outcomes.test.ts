@@ -15,6 +15,7 @@ import { signTestGreater } from '../../src/lib/analysis/pairwise';
 import { wilcoxonSignedRank } from '../../src/lib/analysis/wilcoxon';
 import { ValidationError } from '../../src/lib/errors';
 import * as analysisPlans from '../../src/lib/server/analysis-plans';
+import { planPower } from '../../src/lib/server/power-planner';
 import { CLI } from '../../src/lib/server/auth/actors';
 import type { Database } from '../../src/lib/server/db';
 import { longRows } from '../../src/lib/server/exports';
@@ -127,6 +128,15 @@ describe.each(TEST_DATABASES)('planned outcomes on $name', ({ create }) => {
 		);
 		expect(report).toContain(`| primary | ${FT} > ${BASE} | overall | 14 |`);
 
+		// The power planner reads a single dimension from a pilot, never the composite.
+		const pilot = await planPower(db, CLI, 'demo', {
+			round: 'Composite',
+			pilot: 'Composite'
+		}).catch((e: unknown) => e);
+		expect((pilot as ValidationError).issues).toEqual([
+			{ field: 'dimension', message: expect.stringContaining('has no dimension "overall"') }
+		]);
+
 		// A real re-import of the study with another analysis-plan.yaml and other analysis
 		// settings leaves the locked plan and its confirmatory results as they were.
 		const root = fs.mkdtempSync(path.join(os.tmpdir(), 'blindeval-reimport-'));
@@ -158,9 +168,10 @@ describe.each(TEST_DATABASES)('planned outcomes on $name', ({ create }) => {
 			seed: 'pairs',
 			design: { kind: 'pairwise', type: 'fully-crossed', ratersPerItem: null, repeatShare: 0 }
 		});
-		// The demo's analysis-plan.yaml names the Wilcoxon test: it does not fit a pairwise round,
-		// so the round starts without a draft.
-		expect(await analysisPlans.get(db, CLI, round.id)).toBeNull();
+		// The study's analysis-plan.yaml as re-imported by the test above names no test: it fits a
+		// pairwise round, whose comparisons are sign tests.
+		const copied = await analysisPlans.get(db, CLI, round.id);
+		expect(copied!.plan!.primary).toMatchObject({ better: BASE, test: 'sign-test' });
 		// Scores-only parts of a plan are refused by field.
 		const wrong = await analysisPlans
 			.save(
@@ -208,6 +219,9 @@ describe.each(TEST_DATABASES)('planned outcomes on $name', ({ create }) => {
 		expect(primary!.pValue).toBe(signTestGreater(wins, losses));
 		expect(secondary!.comparison.alternative).toBe('two-sided');
 		expect(secondary!.pValue).toBe(analysis.pairs.find((c) => c.dimension === 'diagnosis')!.pValue);
+		await expect(planPower(db, CLI, 'demo', { round: 'Pairwise plan' })).rejects.toThrow(
+			ValidationError
+		);
 		const report = await roundReport(db, CLI, round.id);
 		const at = report.indexOf('## Confirmatory analysis (pre-registered)');
 		expect(at).toBeGreaterThan(0);

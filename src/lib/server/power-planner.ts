@@ -185,6 +185,13 @@ export async function planPower(
 	let checkpoints = 2;
 	if (input.round) {
 		const round = roundNamed('round', input.round);
+		// The planner simulates scores through the Wilcoxon test; a pairwise plan's sign test on
+		// preferences is another model.
+		if (round.kind === 'pairwise')
+			fail(
+				'round',
+				`round "${round.name}" records preferences: the planner simulates rounds of scores (Wilcoxon on per-case scores), name a round of scores`
+			);
 		const stored = await analysisPlans.get(db, actor, round.id);
 		if (stored?.plan) {
 			const p = stored.plan;
@@ -214,6 +221,11 @@ export async function planPower(
 			fail('pilot', `round "${round.name}" must be an unblinded round of scores to serve as pilot`);
 		if (!dimension)
 			fail('dimension', 'a pilot needs the dimension to read (or a round with a plan)');
+		if (!round.form.dimensions.some((d) => d.key === dimension))
+			fail(
+				'dimension',
+				`the pilot's form has no dimension "${dimension}" (a plan's composite is not read from a pilot: name one of its dimensions)`
+			);
 		const rows = (await longRows(db, actor, round.id)).filter((r) => r.dimension === dimension);
 		pilot = pilotEstimates(
 			rows.map((r) => ({
