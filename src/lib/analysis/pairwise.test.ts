@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import reference from '../../../tests/fixtures/pairwise-reference.json';
 import { normalQuantile } from './distributions';
-import { bradleyTerry, signTest, wilsonInterval, type PairwiseComparison } from './pairwise';
+import oneSided from '../../../tests/fixtures/preregistered-reference.json';
+import {
+	bradleyTerry,
+	signTest,
+	signTestGreater,
+	wilsonInterval,
+	type PairwiseComparison
+} from './pairwise';
 
 const relativeError = (got: number, want: number) =>
 	want === 0 ? Math.abs(got) : Math.abs(got - want) / Math.abs(want);
@@ -16,6 +23,23 @@ describe('normalQuantile (used for Wilson z)', () => {
 		expect(normalQuantile(0)).toBe(-Infinity);
 		expect(normalQuantile(1)).toBe(Infinity);
 		expect(normalQuantile(1.5)).toBeNaN();
+	});
+});
+
+describe('signTestGreater', () => {
+	it(`matches R ${oneSided.R} binom.test(alternative = "greater") at ${oneSided.signTestGreater.length} counts`, () => {
+		for (const { wins, losses, p } of oneSided.signTestGreater)
+			expect(relativeError(signTestGreater(wins, losses), p), `${wins}:${losses}`).toBeLessThan(
+				1e-13
+			);
+	});
+
+	it('is exact on small counts and 1 without a decisive judgement', () => {
+		expect(signTestGreater(5, 0)).toBe(1 / 32);
+		expect(signTestGreater(0, 5)).toBe(1);
+		expect(signTestGreater(8, 2)).toBe(56 / 1024);
+		expect(signTestGreater(0, 0)).toBe(1);
+		expect(() => signTestGreater(-1, 2)).toThrow(RangeError);
 	});
 });
 

@@ -53,6 +53,18 @@ export function bigTimesPow2(value: bigint, exponent: number): number {
 	return Number(value >> BigInt(shift)) * 2 ** (exponent + shift);
 }
 
+/** Σ_{i ≤ k} C(n, i), exactly, in integers. */
+function binomialLowerSum(n: number, k: number): bigint {
+	const bn = BigInt(n);
+	let term = 1n;
+	let sum = 1n;
+	for (let i = 1; i <= k; i++) {
+		term = (term * (bn - BigInt(i) + 1n)) / BigInt(i);
+		sum += term;
+	}
+	return sum;
+}
+
 /**
  * Exact two-sided sign test: p-value of `wins` against `losses` under H0 P(win) = 1/2, ties
  * excluded beforehand — R's `binom.test(wins, wins + losses)$p.value`. With n = wins + losses and
@@ -66,15 +78,23 @@ export function signTest(wins: number, losses: number): number {
 	if (n === 0) return 1;
 	const k = Math.min(wins, losses);
 	if (2 * k === n) return 1;
-	const bn = BigInt(n);
-	let term = 1n;
-	let sum = 1n;
-	for (let i = 1; i <= k; i++) {
-		term = (term * (bn - BigInt(i) + 1n)) / BigInt(i);
-		sum += term;
-	}
 	// 2·sum / 2^n = sum · 2^-(n-1); below 1 because k < n/2.
-	return Math.min(1, bigTimesPow2(sum, -(n - 1)));
+	return Math.min(1, bigTimesPow2(binomialLowerSum(n, k), -(n - 1)));
+}
+
+/**
+ * Exact one-sided sign test: p-value of `wins` against `losses` under H0 P(win) = 1/2 against
+ * the alternative P(win) > 1/2, ties excluded beforehand — R's
+ * `binom.test(wins, wins + losses, alternative = "greater")$p.value`. With n = wins + losses,
+ * p = P(X ≥ wins) = Σ_{i ≤ losses} C(n, i) / 2ⁿ, summed exactly in integers. Returns 1 when
+ * n = 0 (no evidence either way).
+ */
+export function signTestGreater(wins: number, losses: number): number {
+	checkCount(wins, 'wins');
+	checkCount(losses, 'losses');
+	const n = wins + losses;
+	if (n === 0) return 1;
+	return Math.min(1, bigTimesPow2(binomialLowerSum(n, losses), -n));
 }
 
 export interface PairwiseComparison {

@@ -63,6 +63,89 @@ describe('parseAnalysisPlan', () => {
 	});
 });
 
+describe('composites and the round kind', () => {
+	it('accepts a composite of form dimensions as a comparison outcome, and describes it', () => {
+		const plan = parseAnalysisPlan(
+			{
+				composites: [{ name: 'overall', mean: ['clinical_benefit', 'style'] }],
+				primary: { ...primary, dimension: 'overall' }
+			},
+			{ ...scope, kind: 'absolute' }
+		);
+		expect(plan.primary).toEqual({
+			...primary,
+			dimension: 'overall',
+			test: 'wilcoxon-signed-rank',
+			alternative: 'greater'
+		});
+		expect(describePlan(plan)[1]).toBe(
+			'Composite overall: the mean of clinical_benefit, style, per rater and letter (only letters scored on all of them).'
+		);
+	});
+
+	it('refuses a composite naming an unknown dimension, one twice, or a taken name, by field', () => {
+		expect(
+			issuesOf({
+				composites: [
+					{ name: 'style', mean: ['clinical_benefit', 'tone'] },
+					{ name: 'overall', mean: ['style', 'style'] },
+					{ name: 'overall', mean: ['style', 'clinical_benefit'] },
+					{ name: 'one', mean: ['style'] }
+				],
+				primary: { ...primary, dimension: 'overal' }
+			}).map((i) => [i.field, i.message])
+		).toEqual([['composites.3.mean', 'Too small: expected array to have >=2 items']]);
+		expect(
+			issuesOf({
+				composites: [
+					{ name: 'style', mean: ['clinical_benefit', 'tone'] },
+					{ name: 'overall', mean: ['style', 'style'] },
+					{ name: 'overall', mean: ['style', 'clinical_benefit'] }
+				],
+				primary: { ...primary, dimension: 'overal' }
+			}).map((i) => [i.field, i.message])
+		).toEqual([
+			['composites.0.name', '"style" is a dimension of the form already'],
+			['composites.0.mean.1', `the round's form has no dimension "tone"`],
+			['composites.1.mean.1', 'names "style" twice'],
+			['composites.2.name', 'repeats the composite "overall"'],
+			[
+				'primary.dimension',
+				`the round's form has no dimension "overal" and the plan no composite of that name`
+			]
+		]);
+	});
+
+	it('gives a pairwise round the sign test, and refuses composites and the other test there', () => {
+		const pairwise = { ...scope, kind: 'pairwise' as const };
+		expect(parseAnalysisPlan({ primary }, pairwise).primary.test).toBe('sign-test');
+		const issues = (() => {
+			try {
+				parseAnalysisPlan(
+					{
+						composites: [{ name: 'overall', mean: ['clinical_benefit', 'style'] }],
+						primary: { ...primary, test: 'wilcoxon-signed-rank' }
+					},
+					pairwise
+				);
+			} catch (e) {
+				if (e instanceof ValidationError) return e.issues.map((i) => i.field);
+			}
+			return [];
+		})();
+		expect(issues).toEqual(['composites.0', 'primary.test']);
+		expect(() =>
+			parseAnalysisPlan(
+				{ primary: { ...primary, test: 'sign-test' } },
+				{ ...scope, kind: 'absolute' }
+			)
+		).toThrow(ValidationError);
+		expect(describePlan(parseAnalysisPlan({ primary }, pairwise))[0]).toBe(
+			"Primary: ft > base on clinical_benefit (exact sign test, ties excluded, one-sided), on the raters' preferences, at α = 0.05."
+		);
+	});
+});
+
 describe('canonicalJson', () => {
 	it('is the same whatever the key order, at every depth', () => {
 		const a = parseAnalysisPlan({ primary, alpha: 0.01, agreement: ['icc'] }, scope);

@@ -65,6 +65,11 @@ export interface LeakageReport {
 	matches: LeakageMatch[];
 	/** Distinct evaluation cases found, in case order. */
 	leakedCases: string[];
+	/**
+	 * The real path of the file the server read, kept so that the check runs again on the
+	 * current file when a round opens (server/rounds/leakage.ts); never shown.
+	 */
+	source?: string;
 }
 
 const ID_FIELDS = ['id', 'case_id', 'caseId'];

@@ -10,7 +10,8 @@ import {
 	canonicalJson,
 	describePlan,
 	parseAnalysisPlan,
-	type AnalysisPlan
+	type AnalysisPlan,
+	type PlanScope
 } from '../domain/analysis-plan';
 import { ConflictError, formatIssue, NotFoundError, ValidationError } from '../errors';
 import { designOf } from './assign';
@@ -73,11 +74,7 @@ function refuseIfFixed(row: StoredPlan | undefined, roundName: string): void {
  * Validates YAML (or JSON) text against the round's checkpoints and form dimensions, with
  * errors naming line and field of `display`.
  */
-export function parsePlanText(
-	text: string,
-	display: string,
-	scope: { checkpoints: readonly string[]; dimensions: readonly string[] }
-): AnalysisPlan {
+export function parsePlanText(text: string, display: string, scope: PlanScope): AnalysisPlan {
 	if (text.length > MAX_PLAN_TEXT)
 		throw new ValidationError([
 			{ file: display, message: `is longer than ${MAX_PLAN_TEXT / 1024} KiB` }
@@ -85,6 +82,34 @@ export function parsePlanText(
 	if (!text.trim()) throw new ValidationError([{ file: display, message: 'is empty' }]);
 	const yaml = parseYamlText(text, display);
 	return parseAnalysisPlan(yaml.value, scope, { file: display, lineOf: yaml.lineOf });
+}
+
+/** What a round's plan may name: its checkpoints, its form's dimensions, and its kind. */
+function scopeOf(round: typeof rounds.$inferSelect): PlanScope {
+	return {
+		checkpoints: designOf(round).checkpoints ?? [],
+		dimensions: round.form.dimensions.map((d) => d.key),
+		kind: round.kind
+	};
+}
+
+/** The audit row of a change to a round's plan (every one is recorded, in its transaction). */
+function auditPlan(
+	tx: Db,
+	actor: Actor,
+	round: typeof rounds.$inferSelect,
+	action: 'analysis-plan.save' | 'analysis-plan.lock' | 'analysis-plan.opt-out',
+	before: Record<string, unknown> | null,
+	after: Record<string, unknown>
+) {
+	return audit.record(tx, actor, {
+		action,
+		entity: 'analysis-plan',
+		entityId: round.id,
+		studyId: round.studyId,
+		before,
+		after
+	});
 }
 
 /** Writes (or rewrites) the round's draft plan. Refused once locked, opted out or unblinded. */
@@ -102,24 +127,21 @@ export async function save(
 		refuseIfFixed(old, round.name);
 		if (round.status === 'unblinded')
 			throw new ConflictError(`Round "${round.name}" is unblinded: it is too late to pre-register`);
-		const plan = parsePlanText(text, display, {
-			checkpoints: designOf(round).checkpoints ?? [],
-			dimensions: round.form.dimensions.map((d) => d.key)
-		});
+		const plan = parsePlanText(text, display, scopeOf(round));
 		const row = await upsert(tx, roundId, {
 			status: 'draft',
 			plan,
 			source: text,
 			updatedAt: new Date()
 		});
-		await audit.record(tx, actor, {
-			action: 'analysis-plan.save',
-			entity: 'analysis-plan',
-			entityId: roundId,
-			studyId: round.studyId,
-			before: old?.plan ? { sha256: planHash(old.plan) } : null,
-			after: { status: 'draft', sha256: planHash(plan) }
-		});
+		await auditPlan(
+			tx,
+			actor,
+			round,
+			'analysis-plan.save',
+			old?.plan ? { sha256: planHash(old.plan) } : null,
+			{ status: 'draft', sha256: planHash(plan) }
+		);
 		return row;
 	});
 }
@@ -144,14 +166,14 @@ export async function lock(db: Db, actor: Actor, roundId: string): Promise<Store
 			.set({ status: 'locked', sha256, lockedAt, updatedAt: lockedAt })
 			.where(eq(analysisPlans.roundId, roundId))
 			.returning();
-		await audit.record(tx, actor, {
-			action: 'analysis-plan.lock',
-			entity: 'analysis-plan',
-			entityId: roundId,
-			studyId: round.studyId,
-			before: { status: 'draft' },
-			after: { status: 'locked', sha256, lockedAt: lockedAt.toISOString() }
-		});
+		await auditPlan(
+			tx,
+			actor,
+			round,
+			'analysis-plan.lock',
+			{ status: 'draft' },
+			{ status: 'locked', sha256, lockedAt: lockedAt.toISOString() }
+		);
 		return row!;
 	});
 }
@@ -182,14 +204,14 @@ export async function optOut(
 			optOutReason: why,
 			updatedAt: new Date()
 		});
-		await audit.record(tx, actor, {
-			action: 'analysis-plan.opt-out',
-			entity: 'analysis-plan',
-			entityId: roundId,
-			studyId: round.studyId,
-			before: old?.plan ? { status: 'draft', sha256: planHash(old.plan) } : null,
-			after: { status: 'opted-out', reason: why }
-		});
+		await auditPlan(
+			tx,
+			actor,
+			round,
+			'analysis-plan.opt-out',
+			old?.plan ? { status: 'draft', sha256: planHash(old.plan) } : null,
+			{ status: 'opted-out', reason: why }
+		);
 		return row;
 	});
 }
@@ -280,10 +302,7 @@ export async function draftFromStudy(
 	if (!source) return null;
 	let plan: AnalysisPlan;
 	try {
-		plan = parsePlanText(source, ANALYSIS_PLAN_FILE, {
-			checkpoints: designOf(round).checkpoints ?? [],
-			dimensions: round.form.dimensions.map((d) => d.key)
-		});
+		plan = parsePlanText(source, ANALYSIS_PLAN_FILE, scopeOf(round));
 	} catch (e) {
 		if (!(e instanceof ValidationError)) throw e;
 		return `${ANALYSIS_PLAN_FILE} not copied: ${formatIssue(e.issues[0]!)}`;

@@ -191,6 +191,13 @@ export async function planPower(
 	let checkpoints = 2;
 	if (input.round) {
 		const round = roundNamed('round', input.round);
+		// The planner simulates scores through the Wilcoxon test; a pairwise plan's sign test on
+		// preferences is another model.
+		if (round.kind === 'pairwise')
+			fail(
+				'round',
+				`round "${round.name}" records preferences: the planner simulates rounds of scores (Wilcoxon on per-case scores), name a round of scores`
+			);
 		const stored = await analysisPlans.get(db, actor, round.id);
 		if (stored?.plan) {
 			const p = stored.plan;
@@ -223,7 +230,12 @@ export async function planPower(
 		if (!dimension)
 			fail('dimension', 'a pilot needs the dimension to read (or a round with a plan)');
 		const own = round.form.dimensions.find((d) => d.key === dimension);
-		if (own) scale = [...scaleOf(own.scale).scores];
+		if (!own)
+			fail(
+				'dimension',
+				`the pilot's form has no dimension "${dimension}" (a plan's composite is not read from a pilot: name one of its dimensions)`
+			);
+		scale = [...scaleOf(own.scale).scores];
 		for (const field of ['thanDistribution', 'betterDistribution'] as const)
 			if (input[field] && input[field].length !== scale.length)
 				fail(field, `give one share per score of "${dimension}" (${scale.join(', ')})`);

@@ -15,11 +15,14 @@ import {
 import { extractionRulesOf } from '../analysis/label-extraction';
 import { renderPairwiseReport } from '../analysis/pairwise-report';
 import { renderMarkdownReport } from '../analysis/report';
+import type { AnalysisPlan } from '../domain/analysis-plan';
 import {
 	confirmatoryResults,
+	pairwiseConfirmatoryResults,
 	planHypotheses,
 	renderPreregistration,
 	withPreregistration,
+	type ConfirmatoryResult,
 	type Preregistration
 } from '../analysis/preregistered';
 import * as analysisPlans from './analysis-plans';
@@ -98,29 +101,54 @@ export async function pairwiseAnalysis(
 
 async function analysePairwise(db: Db, actor: Actor, { round, study }: Target) {
 	const rows = await pairwiseRows(db, actor, round.id);
-	const confirmatory = await preregistrationOfPairwise(db, round.id);
-	const analysis = analyzePairwise(
-		rows.map((r) => ({
-			rater: r.rater,
-			caseId: r.case_id,
-			left: unblindedName(r.left_checkpoint),
-			right: unblindedName(r.right_checkpoint),
-			dimension: r.dimension,
-			winner: r.choice
-		})),
-		roundsService.designOf(round).checkpoints,
-		round.form.dimensions.map((d) => d.key)
+	const run = (picked: typeof rows) =>
+		analyzePairwise(
+			picked.map((r) => ({
+				rater: r.rater,
+				caseId: r.case_id,
+				left: unblindedName(r.left_checkpoint),
+				right: unblindedName(r.right_checkpoint),
+				dimension: r.dimension,
+				winner: r.choice
+			})),
+			roundsService.designOf(round).checkpoints,
+			round.form.dimensions.map((d) => d.key)
+		);
+	const analysis = run(rows);
+	// The plan's comparisons are sign tests of preferences (preregistered.ts), on the raters
+	// its completion rule keeps.
+	const confirmatory = await confirm(
+		db,
+		round,
+		await analysisPlans.forRound(db, round.id),
+		(plan, excluded) =>
+			pairwiseConfirmatoryResults(
+				plan,
+				excluded.length ? run(rows.filter((r) => !excluded.includes(r.rater))) : analysis
+			)
 	);
 	return { analysis, confirmatory, study: study.slug, round: round.name };
 }
 
 /**
- * Pairwise rounds record their plan or opt-out too; the planned Wilcoxon tests need scores, so
- * their confirmatory table is empty and the report says so with the hash.
+ * The round's locked plan with its confirmatory results, computed by `results` on the raters
+ * the plan's completion rule keeps; an opt-out or no plan as it is.
  */
-async function preregistrationOfPairwise(db: Db, roundId: string): Promise<Preregistration> {
-	const pre = await analysisPlans.forRound(db, roundId);
-	return pre.kind === 'plan' ? { ...pre, excludedRaters: [], results: [] } : pre;
+async function confirm(
+	db: Db,
+	round: Target['round'],
+	pre: Awaited<ReturnType<typeof analysisPlans.forRound>>,
+	results: (plan: AnalysisPlan, excluded: string[]) => ConfirmatoryResult[]
+): Promise<Preregistration> {
+	if (pre.kind !== 'plan') return pre;
+	const { minCompletion } = pre.plan.exclusions;
+	const excluded =
+		minCompletion > 0
+			? (await roundsService.progress(db, round))
+					.filter((p) => p.total > 0 && p.done / p.total < minCompletion)
+					.map((p) => p.pseudonym)
+			: [];
+	return { ...pre, excludedRaters: excluded, results: results(pre.plan, excluded) };
 }
 
 /** Whichever analysis the round's kind has, for the analysis page and the CLI. */
@@ -217,19 +245,21 @@ async function analyseAbsolute(db: Db, actor: Actor, { round, study }: Target) {
 	// study's settings apply, and every result is exploratory.
 	const pre = await analysisPlans.forRound(db, roundId);
 	const plan = pre.kind === 'plan' ? pre.plan : null;
-	const run = (picked: typeof rows) =>
+	const ratingsOf = (picked: typeof rows) =>
+		picked.map((r) => ({
+			rater: r.rater,
+			caseId: r.case_id,
+			itemCode: r.item_code,
+			repeatOf: r.repeat_of,
+			checkpoint: unblindedName(r.checkpoint),
+			dimension: r.dimension,
+			score: r.score,
+			// A zero time is no time measured, as before.
+			secondsOnItem: r.seconds_on_item || null
+		}));
+	const run = (ratings: ReturnType<typeof ratingsOf>) =>
 		analyzeStudy(
-			picked.map((r) => ({
-				rater: r.rater,
-				caseId: r.case_id,
-				itemCode: r.item_code,
-				repeatOf: r.repeat_of,
-				checkpoint: unblindedName(r.checkpoint),
-				dimension: r.dimension,
-				score: r.score,
-				// A zero time is no time measured, as before.
-				secondsOnItem: r.seconds_on_item || null
-			})),
+			ratings,
 			[...byOutput.values()],
 			caseRows.map((c) => ({
 				caseId: c.externalId,
@@ -258,20 +288,13 @@ async function analyseAbsolute(db: Db, actor: Actor, { round, study }: Target) {
 				maxKappaPairs: 500
 			}
 		);
-	const analysis = run(rows);
-	let confirmatory: Preregistration;
-	if (pre.kind === 'plan') {
-		const { minCompletion } = pre.plan.exclusions;
-		const excluded = (await roundsService.progress(db, round))
-			.filter((p) => p.total > 0 && p.done / p.total < minCompletion)
-			.map((p) => p.pseudonym);
-		const kept = excluded.length ? run(rows.filter((r) => !excluded.includes(r.rater))) : analysis;
-		confirmatory = {
-			...pre,
-			excludedRaters: excluded,
-			results: confirmatoryResults(pre.plan, kept)
-		};
-	} else confirmatory = pre;
+	const all = ratingsOf(rows);
+	const analysis = run(all);
+	const confirmatory = await confirm(db, round, pre, (plan, excluded) => {
+		const ratings = excluded.length ? all.filter((r) => !excluded.includes(r.rater)) : all;
+		// Composites are tested on the same ratings the analysis was given.
+		return confirmatoryResults(plan, excluded.length ? run(ratings) : analysis, ratings);
+	});
 	return { analysis, confirmatory, study: study.slug, round: round.name };
 }
 

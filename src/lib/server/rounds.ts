@@ -10,6 +10,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import type { StoredDesign } from '../domain/round-options';
 import { assignRaters, designOf, insertBatched } from './assign';
 import { requireCoordinator, requireId } from './rounds/checks';
+import * as leakage from './rounds/leakage';
 import type { Actor } from './auth/actors';
 import { newToken } from './auth/tokens';
 import * as analysisPlans from './analysis-plans';
@@ -166,6 +167,10 @@ export async function transition(
 	opts: { confirmLeakage?: boolean } = {}
 ): Promise<Round> {
 	requireCoordinator(actor);
+	// Leakage is checked on the current training data before opening, outside the opening's
+	// transaction so the refreshed result stays when the opening is refused.
+	const current = to === 'open' ? await get(db, roundId) : null;
+	const rechecked = current?.status === 'draft' ? await leakage.refresh(db, current) : [];
 	return db.transaction(async (tx) => {
 		const [round] = await tx.select().from(rounds).where(eq(rounds.id, roundId)).for('update');
 		if (!round) throw new NotFoundError('Round not found');
@@ -177,9 +182,12 @@ export async function transition(
 		// Pre-registration (issue 13): a locked analysis plan, or an explicit, audited opt-out.
 		if (to === 'unblinded') await analysisPlans.requireForUnblinding(tx, round);
 		let report: StoredDesign['report'] = undefined;
-		// Leakage (issue 13): cases found in a checkpoint's training data need a confirmation.
-		if (to === 'open')
+		// Leakage (issue 13): checked again on the current training data; cases found there (or
+		// a file that cannot be read any more) need a confirmation.
+		if (to === 'open') {
+			await leakage.recordAtOpening(tx, actor, round, rechecked, !!opts.confirmLeakage);
 			await checks.requireLeakageConfirmed(tx, actor, round, !!opts.confirmLeakage);
+		}
 		if (to === 'open') report = await assignAtOpening(tx, round);
 		const now = new Date();
 		const stamp =

@@ -20,7 +20,8 @@ import { formatIssue, ValidationError } from '../../errors';
 import type { Actor } from '../auth/actors';
 import * as audit from '../audit/record';
 import type { Db } from '../db';
-import { cases, checkpoints, items, outputs, studies } from '../db/schema';
+import { cases, checkpoints, items, outputs, rounds, studies } from '../db/schema';
+import { designOf } from '../assign';
 import type { StudyDefinition } from './loader';
 import type { TrainingData } from './training-data';
 
@@ -122,7 +123,9 @@ export function leakageOfStored(
 		source: flattenText(r.source),
 		...(r.reference ? { reference: r.reference } : {})
 	}));
-	return new Map([[name, findLeakage(evals, training.examples, training.shown)]]);
+	return new Map([
+		[name, { ...findLeakage(evals, training.examples, training.shown), source: training.real }]
+	]);
 }
 
 /** Each checkpoint's leakage report (null: it names no training data). */
@@ -131,7 +134,12 @@ export function leakageOf(def: StudyDefinition): Map<string, LeakageReport | nul
 	return new Map(
 		def.checkpoints.map((cp) => [
 			cp.name,
-			cp.trainingData ? findLeakage(evals, cp.trainingData.examples, cp.trainingData.shown) : null
+			cp.trainingData
+				? {
+						...findLeakage(evals, cp.trainingData.examples, cp.trainingData.shown),
+						source: cp.trainingData.real
+					}
+				: null
 		])
 	);
 }
@@ -188,6 +196,19 @@ export interface RoundLeakage {
 	lines: string[];
 }
 
+/** The cases each checkpoint of a round's design has an output for. */
+async function casesOfDesign(db: Db, roundId: string) {
+	const [round] = await db.select().from(rounds).where(eq(rounds.id, roundId));
+	const names = round ? (designOf(round).checkpoints ?? []) : [];
+	if (!names.length) return [];
+	return db
+		.selectDistinct({ checkpointId: outputs.checkpointId, caseId: cases.externalId })
+		.from(outputs)
+		.innerJoin(checkpoints, eq(checkpoints.id, outputs.checkpointId))
+		.innerJoin(cases, eq(cases.id, outputs.caseId))
+		.where(and(eq(checkpoints.studyId, round!.studyId), inArray(checkpoints.name, names)));
+}
+
 /** The leakage result per checkpoint of a round, for its page and for opening it. */
 export async function roundLeakage(db: Db, roundId: string): Promise<RoundLeakage[]> {
 	// The letters of the round's items: the one of an absolute item, both of a pairwise one.
@@ -200,7 +221,10 @@ export async function roundLeakage(db: Db, roundId: string): Promise<RoundLeakag
 			.where(eq(items.roundId, roundId));
 	const rows = [...(await shown(items.outputId)), ...(await shown(items.rightOutputId))];
 	const inRound = new Map<string, Set<string>>();
-	for (const r of rows)
+	// A pairwise round gets its items when it opens: until then it rates every case of its
+	// checkpoints.
+	const unopened = rows.length ? [] : await casesOfDesign(db, roundId);
+	for (const r of [...rows, ...unopened])
 		inRound.set(r.checkpointId, (inRound.get(r.checkpointId) ?? new Set()).add(r.caseId));
 	if (!inRound.size) return [];
 	const cps = await db

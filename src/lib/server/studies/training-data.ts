@@ -12,6 +12,8 @@ export interface TrainingData {
 	path: string;
 	/** As shown in messages (relative to the working directory). */
 	shown: string;
+	/** The confined real path that was read (read again when a round opens). */
+	real: string;
 	examples: TrainingExample[];
 }
 
@@ -26,5 +28,5 @@ export function readTrainingData(
 	const real = confine(ref, baseDir, places, origin);
 	const shown = show(path.resolve(baseDir, ref));
 	const lines = fileLines(real, shown, 'cases', places.limits, onChunk);
-	return { path: ref, shown, examples: parseTrainingData(lines, shown) };
+	return { path: ref, shown, real, examples: parseTrainingData(lines, shown) };
 }
