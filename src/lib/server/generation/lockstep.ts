@@ -11,6 +11,7 @@
  * upgrade removed them. The step counts are what llama.cpp was actually given.
  */
 import type { LlamaContext } from 'node-llama-cpp';
+import { tracer } from './trace';
 
 type DecodeTokens = (item: { sequenceId: number }, mapper: unknown) => Promise<unknown>;
 interface ContextInternals {
@@ -62,14 +63,22 @@ export class LockStep {
 				const key = `${this.live}:${this.inStep.size}`;
 				this.steps[key] = (this.steps[key] ?? 0) + 1;
 				this.inStep.clear();
-				return decodeBatch();
+				const trace = tracer();
+				if (!trace) return decodeBatch();
+				const start = performance.now();
+				return decodeBatch().finally(() => trace.step(start, performance.now()));
 			}
 		};
+		// Other methods are bound once, not on every call (sampling reads one per token).
+		const bound = new Map<PropertyKey, unknown>();
 		internals._ctx = new Proxy(native, {
 			get(target, prop) {
 				if (prop === 'addToBatch' || prop === 'decodeBatch') return counted[prop];
 				const value: unknown = Reflect.get(target, prop);
-				return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+				if (typeof value !== 'function') return value;
+				let method = bound.get(prop);
+				if (!method) bound.set(prop, (method = (value as () => unknown).bind(target)));
+				return method;
 			}
 		});
 	}
