@@ -22,6 +22,17 @@ interface ContextInternals {
 	};
 }
 
+/** The internals attach() needs that a context lacks, named as in node-llama-cpp's source. */
+export function missingInternals(context: LlamaContext): string[] {
+	const internals = context as unknown as Partial<ContextInternals>;
+	const missing: string[] = [];
+	if (typeof internals._decodeTokens !== 'function') missing.push('LlamaContext._decodeTokens');
+	for (const method of ['addToBatch', 'decodeBatch'] as const)
+		if (typeof internals._ctx?.[method] !== 'function')
+			missing.push(`LlamaContext._ctx.${method} (native)`);
+	return missing;
+}
+
 /** How full the decode steps were: `${live}:${sequences}` → number of steps. */
 export type StepHistogram = Record<string, number>;
 
@@ -35,13 +46,12 @@ export class LockStep {
 	/** Wraps the context's decode entry points; call before any sequence evaluates. */
 	attach(context: LlamaContext, slots: number): void {
 		const internals = context as unknown as ContextInternals;
+		const missing = missingInternals(context);
+		if (missing.length)
+			throw new Error(
+				`lock-step decoding needs node-llama-cpp 3.22 internals that this version lacks: ${missing.join(', ')} (src/lib/server/generation/lockstep.ts)`
+			);
 		const native = internals._ctx;
-		if (
-			typeof internals._decodeTokens !== 'function' ||
-			typeof native?.addToBatch !== 'function' ||
-			typeof native.decodeBatch !== 'function'
-		)
-			throw new Error('lock-step decoding needs node-llama-cpp 3.22 internals that are missing');
 		this.live = slots;
 		const decodeTokens = internals._decodeTokens.bind(context);
 		internals._decodeTokens = (item, mapper) =>
