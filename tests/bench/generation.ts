@@ -17,7 +17,9 @@
  * Targets: J(N) ÷ L(N) ≥ 0.95 at every N; J(8)/J(1) at least 90 % of L(8)/L(1).
  *
  * Environment: BENCH_PROMPTS (default 16), BENCH_TOKENS (default 32), BENCH_LAYERS (default 6),
- * BENCH_REPS (default 3).
+ * BENCH_REPS (default 3). BENCH_MODE=trace: where the job's time goes at N = 4 and 8 (decode
+ * steps, the gaps between them, JavaScript-thread time by category) on PGlite and PostgreSQL
+ * (TEST_DATABASE_URL); BENCH_MODE=threads: the bare loop with 1 and 2 threads.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -306,6 +308,29 @@ line(
 	`${PROMPTS} prompts × up to ${TOKENS} tokens, greedy, ${threads} thread(s) (the auto rule), ${REPS} interleaved repetitions`
 );
 
+if (process.env.BENCH_MODE === 'threads') {
+	// The threads rule (issue 19 point 1): the bare loop at N = 1 and N = 8 with 1 and 2 threads,
+	// interleaved and rotated, tokens/s (median, min–max).
+	const order = Array.from({ length: PROMPTS }, (_, i) => `B${i}`);
+	const keys = [1, 8].flatMap((n) => [1, 2].map((t) => ({ n, t })));
+	const rates = new Map(keys.map((k) => [`${k.n}/${k.t}`, [] as number[]]));
+	for (let rep = 0; rep < REPS; rep++) {
+		console.log(
+			`load average ${os
+				.loadavg()
+				.map((l) => l.toFixed(2))
+				.join(' ')} (repetition ${rep + 1})`
+		);
+		for (let i = 0; i < keys.length; i++) {
+			const { n, t } = keys[(i + rep) % keys.length]!;
+			const run = await runBare(n, t, order, prompts);
+			rates.get(`${n}/${t}`)!.push(sum(run.tokens) / run.seconds);
+		}
+	}
+	for (const { n, t } of keys) line(`N = ${n}, ${t} thread(s)`, fmt(rates.get(`${n}/${t}`)!));
+	process.exit(0);
+}
+
 if (process.env.BENCH_MODE === 'trace') {
 	await traceRuns();
 	process.exit(0);
@@ -400,6 +425,13 @@ type Key = `${'L' | 'J'}${number}`;
 const configs: Key[] = SIZES.flatMap((n) => [`L${n}`, `J${n}`] as Key[]);
 const runs = new Map<Key, Run[]>(configs.map((k) => [k, []]));
 for (let rep = 0; rep < REPS; rep++) {
+	line(
+		`load average, repetition ${rep + 1}`,
+		os
+			.loadavg()
+			.map((l) => l.toFixed(2))
+			.join(' ')
+	);
 	const order = configs.map((_, i) => configs[(i + rep) % configs.length]!);
 	for (const key of order) {
 		const n = Number(key.slice(1));
