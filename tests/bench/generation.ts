@@ -315,11 +315,12 @@ if (process.env.BENCH_MODE === 'threads') {
 	const keys = [1, 8].flatMap((n) => [1, 2].map((t) => ({ n, t })));
 	const rates = new Map(keys.map((k) => [`${k.n}/${k.t}`, [] as number[]]));
 	for (let rep = 0; rep < REPS; rep++) {
-		console.log(
-			`load average ${os
+		line(
+			`load average, repetition ${rep + 1}`,
+			os
 				.loadavg()
 				.map((l) => l.toFixed(2))
-				.join(' ')} (repetition ${rep + 1})`
+				.join(' ')
 		);
 		for (let i = 0; i < keys.length; i++) {
 			const { n, t } = keys[(i + rep) % keys.length]!;
@@ -358,11 +359,12 @@ async function traceRuns() {
 	type Sample = { seconds: number; totals: TraceTotals };
 	const samples = new Map<string, Sample[]>(configs.map((c) => [c.label, []]));
 	for (let rep = 0; rep < REPS; rep++) {
-		console.log(
-			`load average ${os
+		line(
+			`load average, repetition ${rep + 1}`,
+			os
 				.loadavg()
 				.map((l) => l.toFixed(2))
-				.join(' ')} (repetition ${rep + 1})`
+				.join(' ')
 		);
 		for (let i = 0; i < configs.length; i++) {
 			const c = configs[(i + rep) % configs.length]!;
