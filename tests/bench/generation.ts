@@ -17,7 +17,9 @@
  * Targets: J(N) ÷ L(N) ≥ 0.95 at every N; J(8)/J(1) at least 90 % of L(8)/L(1).
  *
  * Environment: BENCH_PROMPTS (default 16), BENCH_TOKENS (default 32), BENCH_LAYERS (default 6),
- * BENCH_REPS (default 3).
+ * BENCH_REPS (default 3). BENCH_MODE=trace: where the job's time goes at N = 4 and 8 (decode
+ * steps, the gaps between them, JavaScript-thread time by category) on PGlite and PostgreSQL
+ * (TEST_DATABASE_URL); BENCH_MODE=threads: the bare loop with 1 and 2 threads.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -25,6 +27,7 @@ import path from 'node:path';
 import { asc, eq } from 'drizzle-orm';
 import {
 	resolveChatWrapper,
+	type LlamaContext,
 	type LlamaContextSequence,
 	type LlamaModel,
 	type Token
@@ -37,7 +40,9 @@ import { generateStudy, prepareGeneration } from '../../src/lib/server/generatio
 import { getLlamaInstance } from '../../src/lib/server/generation/llama';
 import { planThreads } from '../../src/lib/server/generation/plan';
 import { buildRandomModel } from '../../src/lib/server/generation/tiny-model';
+import { useTracer, TraceTotals, tracer } from '../../src/lib/server/generation/trace';
 import { loadStudy } from '../../src/lib/server/studies/loader';
+import { TEST_DATABASES } from '../support/databases';
 
 const PROMPTS = Number(process.env.BENCH_PROMPTS ?? 16);
 const TOKENS = Number(process.env.BENCH_TOKENS ?? 32);
@@ -106,9 +111,16 @@ interface JobSetup {
 	order: string[];
 }
 
-async function setUpJob(parallel: number, threads: number): Promise<JobSetup> {
-	const database = await openDatabase({ dataDir: 'memory://' });
-	await database.migrate(path.resolve('drizzle'));
+async function setUpJob(
+	parallel: number,
+	threads: number,
+	on: 'pglite' | 'postgres' = 'pglite'
+): Promise<JobSetup> {
+	const database =
+		on === 'pglite'
+			? await openDatabase({ dataDir: 'memory://' })
+			: await TEST_DATABASES.find((d) => d.name === 'postgres')!.create();
+	if (on === 'pglite') await database.migrate(path.resolve('drizzle'));
 	const dir = writeStudy(parallel, threads);
 	// Preflight and import only; every timed run recomputes all outputs with `force`.
 	await prepareGeneration(database.db, CLI, loadStudy(dir));
@@ -124,9 +136,13 @@ async function runJob(setup: JobSetup): Promise<Run> {
 	let started = 0;
 	await generateStudy(setup.database.db, CLI, loadStudy(setup.dir), {
 		force: true,
-		onJob: () => (started = performance.now())
+		onJob: () => {
+			started = performance.now();
+			(tracer() as TraceTotals | null)?.begin();
+		}
 	});
 	const seconds = (performance.now() - started) / 1000;
+	(tracer() as TraceTotals | null)?.end();
 	const rows = await setup.database.db
 		.select({ caseId: cases.externalId, text: outputs.rawText, n: outputs.completionTokens })
 		.from(outputs)
@@ -154,6 +170,26 @@ function renderAll(model: LlamaModel, prompts: Map<string, string>): Map<string,
 	return rendered;
 }
 
+/** With a tracer installed, times each llama.cpp decode call of a bare context (as lockstep.ts does). */
+function traceDecodes(context: LlamaContext) {
+	const trace = tracer();
+	if (!trace) return;
+	const internals = context as unknown as { _ctx: { decodeBatch: () => Promise<unknown> } };
+	const native = internals._ctx;
+	const decodeBatch = native.decodeBatch.bind(native);
+	internals._ctx = new Proxy(native, {
+		get(target, prop) {
+			if (prop === 'decodeBatch')
+				return () => {
+					const start = performance.now();
+					return decodeBatch().finally(() => trace.step(start, performance.now()));
+				};
+			const value: unknown = Reflect.get(target, prop);
+			return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+		}
+	});
+}
+
 /** L(N): the bare loop, in the order given; lock-step across the N sequences. */
 async function runBare(
 	parallel: number,
@@ -163,8 +199,10 @@ async function runBare(
 ): Promise<Run> {
 	const llama = await getLlamaInstance();
 	const started = performance.now();
+	(tracer() as TraceTotals | null)?.begin();
 	const model = await llama.loadModel({ modelPath: modelFile, gpuLayers: 0 });
 	const context = await model.createContext({ contextSize: CONTEXT, sequences: parallel, threads });
+	traceDecodes(context);
 	// Inside the span, as in the job: the wrapper resolved once, each prompt rendered once.
 	const rendered = renderAll(model, prompts);
 	const texts = new Map<string, string>();
@@ -218,7 +256,9 @@ async function runBare(
 		await context.dispose();
 		await model.dispose();
 	}
-	return { texts, tokens, seconds: (performance.now() - started) / 1000 };
+	const seconds = (performance.now() - started) / 1000;
+	(tracer() as TraceTotals | null)?.end();
+	return { texts, tokens, seconds };
 }
 
 const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
@@ -268,6 +308,116 @@ line(
 	`${PROMPTS} prompts × up to ${TOKENS} tokens, greedy, ${threads} thread(s) (the auto rule), ${REPS} interleaved repetitions`
 );
 
+if (process.env.BENCH_MODE === 'threads') {
+	// The threads rule (issue 19 point 1): the bare loop at N = 1 and N = 8 with 1 and 2 threads,
+	// interleaved and rotated, tokens/s (median, min–max).
+	const order = Array.from({ length: PROMPTS }, (_, i) => `B${i}`);
+	const keys = [1, 8].flatMap((n) => [1, 2].map((t) => ({ n, t })));
+	const rates = new Map(keys.map((k) => [`${k.n}/${k.t}`, [] as number[]]));
+	for (let rep = 0; rep < REPS; rep++) {
+		line(
+			`load average, repetition ${rep + 1}`,
+			os
+				.loadavg()
+				.map((l) => l.toFixed(2))
+				.join(' ')
+		);
+		for (let i = 0; i < keys.length; i++) {
+			const { n, t } = keys[(i + rep) % keys.length]!;
+			const run = await runBare(n, t, order, prompts);
+			rates.get(`${n}/${t}`)!.push(sum(run.tokens) / run.seconds);
+		}
+	}
+	for (const { n, t } of keys) line(`N = ${n}, ${t} thread(s)`, fmt(rates.get(`${n}/${t}`)!));
+	process.exit(0);
+}
+
+if (process.env.BENCH_MODE === 'trace') {
+	await traceRuns();
+	process.exit(0);
+}
+
+/**
+ * BENCH_MODE=trace: where the job's extra time goes at N = 4 and 8. The bare lock-step loop, the
+ * job on PGlite and the job on PostgreSQL (TEST_DATABASE_URL) run interleaved, order rotated, with
+ * a tracer: each decode call's span and the gap to the next one (sampling and JavaScript), the
+ * JavaScript thread's busy time (event-loop utilisation), the process CPU time, and the job's
+ * spans by category (claim, write, heartbeat, progress, token handling, prompt rendering).
+ */
+async function traceRuns() {
+	type Config = { label: string; n: number; kind: 'bare' | 'pglite' | 'postgres' };
+	const configs: Config[] = [4, 8].flatMap((n) => [
+		{ label: `L(${n}) bare`, n, kind: 'bare' as const },
+		{ label: `J(${n}) PGlite`, n, kind: 'pglite' as const },
+		{ label: `J(${n}) PostgreSQL`, n, kind: 'postgres' as const }
+	]);
+	const jobSetups = new Map<string, JobSetup>();
+	for (const c of configs)
+		if (c.kind !== 'bare') jobSetups.set(c.label, await setUpJob(c.n, threads, c.kind));
+	const order = jobSetups.get('J(4) PGlite')!.order;
+	await runBare(1, threads, order.slice(0, 2), prompts);
+	type Sample = { seconds: number; totals: TraceTotals };
+	const samples = new Map<string, Sample[]>(configs.map((c) => [c.label, []]));
+	for (let rep = 0; rep < REPS; rep++) {
+		line(
+			`load average, repetition ${rep + 1}`,
+			os
+				.loadavg()
+				.map((l) => l.toFixed(2))
+				.join(' ')
+		);
+		for (let i = 0; i < configs.length; i++) {
+			const c = configs[(i + rep) % configs.length]!;
+			const totals = new TraceTotals();
+			useTracer(totals);
+			const run =
+				c.kind === 'bare'
+					? await runBare(c.n, threads, order, prompts)
+					: await runJob(jobSetups.get(c.label)!);
+			useTracer(null);
+			samples.get(c.label)!.push({
+				seconds: run.seconds,
+				totals
+			});
+		}
+	}
+	const med = (xs: number[]) => median(xs).toFixed(1);
+	for (const c of configs) {
+		const runs = samples.get(c.label)!;
+		const gaps = runs.map((r) => r.totals.gaps.reduce((a, b) => a + b, 0) / r.totals.gaps.length);
+		const p90 = runs.map((r) => {
+			const g = [...r.totals.gaps].sort((a, b) => a - b);
+			return g[Math.floor(g.length * 0.9)]!;
+		});
+		const maxGap = runs.map((r) => Math.max(...r.totals.gaps));
+		line(
+			c.label,
+			`span ${med(runs.map((r) => r.seconds * 1000))} ms, ${runs[0]!.totals.steps} steps, decode ${med(runs.map((r) => r.totals.decodeMs / r.totals.steps))} ms/step, gap mean ${med(gaps)} p90 ${med(p90)} max ${med(maxGap)} ms`
+		);
+		const t = (f: (x: TraceTotals) => number) => med(runs.map((r) => f(r.totals)));
+		line(
+			'',
+			`before the first step ${t((x) => x.firstStep - x.spanStart)} ms, after the last ${t((x) => x.spanEnd - x.lastEnd!)} ms`
+		);
+		line(
+			'',
+			`JS thread busy ${t((x) => x.busyMs)} ms, process CPU ${t((x) => x.cpuMs)} ms, decode total ${med(runs.map((r) => r.totals.decodeMs))} ms, gaps total ${med(runs.map((r) => r.totals.gaps.reduce((a, b) => a + b, 0)))} ms`
+		);
+		const categories = [...new Set(runs.flatMap((r) => [...r.totals.spans.keys()]))];
+		if (categories.length)
+			line(
+				'',
+				categories
+					.map((k) => {
+						const n = runs[0]!.totals.spans.get(k)?.n ?? 0;
+						return `${k} ${med(runs.map((r) => r.totals.spans.get(k)?.ms ?? 0))} ms/${n}`;
+					})
+					.join(', ')
+			);
+	}
+	for (const setup of jobSetups.values()) await setup.database.close();
+}
+
 const setups = new Map<number, JobSetup>();
 for (const n of SIZES) setups.set(n, await setUpJob(n, threads));
 // Warm-up: page cache and first-use costs, outside the measurements.
@@ -277,6 +427,13 @@ type Key = `${'L' | 'J'}${number}`;
 const configs: Key[] = SIZES.flatMap((n) => [`L${n}`, `J${n}`] as Key[]);
 const runs = new Map<Key, Run[]>(configs.map((k) => [k, []]));
 for (let rep = 0; rep < REPS; rep++) {
+	line(
+		`load average, repetition ${rep + 1}`,
+		os
+			.loadavg()
+			.map((l) => l.toFixed(2))
+			.join(' ')
+	);
 	const order = configs.map((_, i) => configs[(i + rep) % configs.length]!);
 	for (const key of order) {
 		const n = Number(key.slice(1));

@@ -1,7 +1,7 @@
 // Over 300 lines: one job's life; leases.ts, jobs.ts and plan.ts hold the rest.
 /**
  * The pre-compute job: fills in every missing output of a study's local checkpoints, one
- * checkpoint (one model) at a time. Outputs are claimed one by one under a lease (leases.ts), so
+ * checkpoint (one model) at a time. Outputs are claimed under a lease (leases.ts), so
  * a job killed at any point, or several workers on one PostgreSQL, never compute an output
  * twice and never lose one; each result is written as soon as it is finished. Preflight runs
  * before anything is claimed or written.
@@ -25,6 +25,7 @@ import * as leases from './leases';
 import { runGeneration, type GenerationResult, type RunSummary, type RuntimeInfo } from './llama';
 import { estimateSeconds, formatPlan, type HardwarePlan } from './plan';
 import { preflight } from './preflight';
+import { traced, tracer } from './trace';
 
 export interface GenerationProgress {
 	checkpoint: string;
@@ -229,8 +230,10 @@ async function generateCheckpoint(
 	const heartbeat = setInterval(
 		() => {
 			void (async () => {
-				await leases.extend(db, worker, leaseSeconds);
-				const { cancelRequested } = await jobs.beat(db, job.id, progress);
+				const { cancelRequested } = await traced('heartbeat', async () => {
+					await leases.extend(db, worker, leaseSeconds);
+					return jobs.beat(db, job.id, progress);
+				});
 				if (cancelRequested && !stop.signal.aborted)
 					stop.abort(new Error('Cancelled by a coordinator'));
 			})().catch((e: unknown) =>
@@ -242,13 +245,26 @@ async function generateCheckpoint(
 
 	const started = Date.now();
 	let tokens = 0;
+	// Outputs are claimed as many at a time as there are sequences (one round trip where a claim
+	// each took one per output), kept in claim order; a claim that comes back short means nothing
+	// was left, and later calls return null without asking again. Claimed outputs not yet started
+	// hold their leases like running ones: the heartbeat extends them, the end releases them.
+	const batch = Math.max(1, Math.min(runManifest.parallel, remaining));
+	const claimed: { id: string }[] = [];
+	let dry = false;
 	const source = {
 		size: remaining,
 		prompts: pending.map((o) => prompts.get(o.id)!),
 		next: async () => {
-			const claimed = await leases.claim(db, checkpoint.id, worker, leaseSeconds);
-			if (!claimed) return null;
-			return { key: claimed.id, prompt: prompts.get(claimed.id)! };
+			if (claimed.length === 0 && !dry) {
+				const rows = await traced('claim', () =>
+					leases.claim(db, checkpoint.id, worker, leaseSeconds, batch)
+				);
+				dry = rows.length < batch;
+				claimed.push(...rows);
+			}
+			const row = claimed.shift();
+			return row ? { key: row.id, prompt: prompts.get(row.id)! } : null;
 		}
 	};
 	const onReady = ({ runtime: ran, plan, estimate }: Parameters<RunReadyHandler>[0]) => {
@@ -258,23 +274,25 @@ async function generateCheckpoint(
 		opts.onProgress?.({ ...progress });
 	};
 	const onResult = async (r: GenerationResult) => {
-		if (
-			!(await writeResult(db, worker, r, {
+		const written = await traced('write', () =>
+			writeResult(db, worker, r, {
 				modelSha256,
 				adapters,
 				runtime: runtime!,
 				manifest: runManifest,
 				normalize
-			}))
-		)
-			return; // lease lost (this worker was presumed dead): another worker owns the output now
+			})
+		);
+		if (!written) return; // lease lost (this worker was presumed dead): another worker owns the output now
 		progress.done++;
 		if (r.finishReason === 'error') progress.errors++;
 		tokens += r.completionTokens;
 		const elapsed = (Date.now() - started) / 1000;
 		progress.tokensPerSecond = elapsed > 0 ? tokens / elapsed : null;
 		progress.etaSeconds = (elapsed / progress.done) * Math.max(0, progress.total - progress.done);
+		const reporting = performance.now();
 		opts.onProgress?.({ ...progress });
+		tracer()?.span('progress', performance.now() - reporting);
 	};
 	let failure: unknown = null;
 	try {

@@ -1,8 +1,8 @@
 /**
  * Row leases on outputs, so several `generate` workers (on several machines, one PostgreSQL)
  * share a checkpoint's work without computing anything twice:
- * - claim: one pending output (or one whose lease expired: its worker died), taken with
- *   FOR UPDATE SKIP LOCKED so concurrent workers never take the same row;
+ * - claim: pending outputs (or ones whose lease expired: their worker died), several in one
+ *   round trip, taken with FOR UPDATE SKIP LOCKED so concurrent workers never take the same row;
  * - extend: the holder renews its leases on a heartbeat, well before they expire;
  * - complete: a result is written only while the worker still holds the lease;
  * - release: on cancel, held outputs go back to pending.
@@ -19,12 +19,18 @@ export function newWorkerId(): string {
 	return `${hostname()}/${process.pid}/${randomBytes(3).toString('hex')}`;
 }
 
+/**
+ * Claims up to `limit` outputs (pending, or running under an expired lease) in one round trip,
+ * oldest first by (created_at, id). FOR UPDATE SKIP LOCKED makes concurrent claims take disjoint
+ * rows: no output is ever handed to two workers. Fewer rows than `limit` means none were left.
+ */
 export async function claim(
 	db: Db,
 	checkpointId: string,
 	worker: string,
-	leaseSeconds: number
-): Promise<{ id: string; caseId: string } | null> {
+	leaseSeconds: number,
+	limit = 1
+): Promise<{ id: string; caseId: string }[]> {
 	const next = db
 		.select({ id: outputs.id })
 		.from(outputs)
@@ -38,9 +44,9 @@ export async function claim(
 			)
 		)
 		.orderBy(asc(outputs.createdAt), asc(outputs.id))
-		.limit(1)
+		.limit(limit)
 		.for('update', { skipLocked: true });
-	const [row] = await db
+	const rows = await db
 		.update(outputs)
 		.set({
 			status: 'running',
@@ -50,8 +56,17 @@ export async function claim(
 			updatedAt: new Date()
 		})
 		.where(inArray(outputs.id, next))
-		.returning({ id: outputs.id, caseId: outputs.caseId });
-	return row ?? null;
+		.returning({
+			id: outputs.id,
+			caseId: outputs.caseId,
+			// Fixed width, to the microsecond (a JavaScript Date keeps milliseconds only).
+			created: sql<string>`to_char(${outputs.createdAt} at time zone 'UTC', 'YYYYMMDDHH24MISSUS')`
+		});
+	// RETURNING follows no order: put the claims back in the order they were chosen. Both keys
+	// sort as text as PostgreSQL sorts them (uuids in byte order, i.e. lower-case hex order).
+	const key = (r: { created: string; id: string }) => `${r.created}/${r.id}`;
+	rows.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+	return rows.map(({ id, caseId }) => ({ id, caseId }));
 }
 
 export async function extend(db: Db, worker: string, leaseSeconds: number): Promise<void> {

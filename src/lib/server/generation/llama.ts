@@ -27,6 +27,7 @@ import {
 import type { CheckpointManifest } from '../../domain/checkpoint-manifest';
 import { LockStep, type StepHistogram } from './lockstep';
 import { deviceName, planThreads, type HardwarePlan, type TimeEstimate } from './plan';
+import { traced, tracer } from './trace';
 
 export interface GenerationRequest {
 	key: string;
@@ -360,9 +361,11 @@ async function generateOne(
 	const generated: Token[] = [];
 	let firstTokenAt: number | null = null;
 	try {
+		const rendering = performance.now();
 		const { tokens, stopTokens, stopStrings: templateStops } = renderer.render(request.prompt);
 		result.promptTokens = tokens.length;
 		result.renderedPrompt = model.detokenize(tokens, true);
+		tracer()?.span('prompt', performance.now() - rendering);
 		const room = sequence.contextSize - tokens.length;
 		if (room < 1) {
 			throw new Error(
@@ -375,26 +378,32 @@ async function generateOne(
 		await sequence.clearHistory();
 		let finish: GenerationResult['finishReason'] | null = null;
 		let text = '';
+		const trace = tracer();
 		for await (const token of sequence.evaluate(tokens, samplingOptions(manifest, generated))) {
-			firstTokenAt ??= performance.now();
-			if (signal.aborted) break;
-			if (model.isEogToken(token) || stopTokens.has(token)) {
-				finish = 'stop';
-				break;
-			}
-			generated.push(token);
-			if (stopStrings.length > 0) {
-				text = model.detokenize(generated);
-				const cut = Math.min(...stopStrings.map((s) => text.indexOf(s)).filter((i) => i >= 0));
-				if (Number.isFinite(cut)) {
-					text = text.slice(0, cut);
+			const received = performance.now();
+			firstTokenAt ??= received;
+			try {
+				if (signal.aborted) break;
+				if (model.isEogToken(token) || stopTokens.has(token)) {
 					finish = 'stop';
 					break;
 				}
-			}
-			if (generated.length >= budget) {
-				finish = 'length';
-				break;
+				generated.push(token);
+				if (stopStrings.length > 0) {
+					text = model.detokenize(generated);
+					const cut = Math.min(...stopStrings.map((s) => text.indexOf(s)).filter((i) => i >= 0));
+					if (Number.isFinite(cut)) {
+						text = text.slice(0, cut);
+						finish = 'stop';
+						break;
+					}
+				}
+				if (generated.length >= budget) {
+					finish = 'length';
+					break;
+				}
+			} finally {
+				trace?.span('tokens', performance.now() - received);
 			}
 		}
 		if (signal.aborted) throw signal.reason ?? new Error('aborted');
@@ -562,7 +571,9 @@ export async function runGeneration(
 		};
 		const renderer = makeRenderer(loadedModel, manifest);
 		if (opts.onReady) {
-			const speed = source.prompts ? await measureSpeed(loadedModel, sequences) : null;
+			const speed = source.prompts
+				? await traced('probe', () => measureSpeed(loadedModel, sequences))
+				: null;
 			const estimate: TimeEstimate | null =
 				speed && source.prompts
 					? {

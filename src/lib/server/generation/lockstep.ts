@@ -11,6 +11,7 @@
  * upgrade removed them. The step counts are what llama.cpp was actually given.
  */
 import type { LlamaContext } from 'node-llama-cpp';
+import { tracer } from './trace';
 
 type DecodeTokens = (item: { sequenceId: number }, mapper: unknown) => Promise<unknown>;
 interface ContextInternals {
@@ -19,6 +20,17 @@ interface ContextInternals {
 		addToBatch: (sequenceId: number, ...rest: unknown[]) => unknown;
 		decodeBatch: () => Promise<unknown>;
 	};
+}
+
+/** The internals attach() needs that a context lacks, named as in node-llama-cpp's source. */
+export function missingInternals(context: LlamaContext): string[] {
+	const internals = context as unknown as Partial<ContextInternals>;
+	const missing: string[] = [];
+	if (typeof internals._decodeTokens !== 'function') missing.push('LlamaContext._decodeTokens');
+	for (const method of ['addToBatch', 'decodeBatch'] as const)
+		if (typeof internals._ctx?.[method] !== 'function')
+			missing.push(`LlamaContext._ctx.${method} (native)`);
+	return missing;
 }
 
 /** How full the decode steps were: `${live}:${sequences}` → number of steps. */
@@ -34,13 +46,12 @@ export class LockStep {
 	/** Wraps the context's decode entry points; call before any sequence evaluates. */
 	attach(context: LlamaContext, slots: number): void {
 		const internals = context as unknown as ContextInternals;
+		const missing = missingInternals(context);
+		if (missing.length)
+			throw new Error(
+				`lock-step decoding needs node-llama-cpp 3.22 internals that this version lacks: ${missing.join(', ')} (src/lib/server/generation/lockstep.ts)`
+			);
 		const native = internals._ctx;
-		if (
-			typeof internals._decodeTokens !== 'function' ||
-			typeof native?.addToBatch !== 'function' ||
-			typeof native.decodeBatch !== 'function'
-		)
-			throw new Error('lock-step decoding needs node-llama-cpp 3.22 internals that are missing');
 		this.live = slots;
 		const decodeTokens = internals._decodeTokens.bind(context);
 		internals._decodeTokens = (item, mapper) =>
@@ -62,14 +73,22 @@ export class LockStep {
 				const key = `${this.live}:${this.inStep.size}`;
 				this.steps[key] = (this.steps[key] ?? 0) + 1;
 				this.inStep.clear();
-				return decodeBatch();
+				const trace = tracer();
+				if (!trace) return decodeBatch();
+				const start = performance.now();
+				return decodeBatch().finally(() => trace.step(start, performance.now()));
 			}
 		};
+		// Other methods are bound once, not on every call (sampling reads one per token).
+		const bound = new Map<PropertyKey, unknown>();
 		internals._ctx = new Proxy(native, {
 			get(target, prop) {
 				if (prop === 'addToBatch' || prop === 'decodeBatch') return counted[prop];
 				const value: unknown = Reflect.get(target, prop);
-				return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+				if (typeof value !== 'function') return value;
+				let method = bound.get(prop);
+				if (!method) bound.set(prop, (method = (value as () => unknown).bind(target)));
+				return method;
 			}
 		});
 	}
