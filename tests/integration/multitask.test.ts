@@ -13,7 +13,6 @@ import { ValidationError } from '../../src/lib/errors';
 import { CLI } from '../../src/lib/server/auth/actors';
 import type { Database } from '../../src/lib/server/db';
 import * as schema from '../../src/lib/server/db/schema';
-import { exportStream } from '../../src/lib/server/exports';
 import { extractionInputs } from '../../src/lib/server/extraction-check';
 import { generateStudy } from '../../src/lib/server/generation/job';
 import { studyMetricsCsv } from '../../src/lib/server/metric-exports';
@@ -25,6 +24,7 @@ import { importStudy } from '../../src/lib/server/studies/import';
 import { loadStudy } from '../../src/lib/server/studies/loader';
 import { studyFiles } from '../../src/lib/server/studies/study-folder';
 import { TEST_DATABASES } from '../support/databases';
+import { exportText } from '../support/export-text';
 import { buildTinyModelOnce } from '../support/fixtures';
 import { optOutForTest } from '../support/preregister';
 
@@ -52,12 +52,6 @@ async function outputsByTask(database: Database, checkpoint: string) {
 		.where(eq(schema.checkpoints.name, checkpoint))
 		.groupBy(schema.outputs.task, schema.outputs.status);
 	return Object.fromEntries(rows.map((r) => [`${r.task}/${r.status}`, r.n]));
-}
-
-async function exportText(database: Database, roundId: string, format: 'long' | 'json') {
-	let s = '';
-	for await (const c of (await exportStream(database.db, CLI, roundId, format)).chunks) s += c;
-	return s;
 }
 
 describe.each(TEST_DATABASES)('a multi-task study on $name', (target) => {
@@ -109,6 +103,35 @@ describe.each(TEST_DATABASES)('a multi-task study on $name', (target) => {
 		const again = await importStudy(database.db, CLI, loadStudy(dir));
 		expect(again.outputs).toEqual({ added: 0, updated: 0, unchanged: 12 });
 		expect(again.cases).toEqual({ added: 0, updated: 0, unchanged: 4 });
+	});
+
+	it('refuses a new definition that drops a task the study has outputs of', async () => {
+		const other = path.join(root, 'dropped');
+		const changed = copyFixture(other, await buildTinyModelOnce());
+		const yaml = path.join(changed, 'study.yaml');
+		const text = fs.readFileSync(yaml, 'utf8');
+		fs.writeFileSync(yaml, text.slice(0, text.indexOf('  - key: modality')));
+		fs.writeFileSync(
+			path.join(changed, 'outputs/base.jsonl'),
+			fs
+				.readFileSync(path.join(changed, 'outputs/base.jsonl'), 'utf8')
+				.split('\n')
+				.filter((l) => !l.includes('"modality"'))
+				.join('\n')
+		);
+		const manifest = path.join(changed, 'tiny.yaml');
+		fs.writeFileSync(
+			manifest,
+			fs.readFileSync(manifest, 'utf8').replace(/\n {2}modality: .*\n/, '\n')
+		);
+		await expect(importStudy(database.db, CLI, loadStudy(changed))).rejects.toThrow(
+			/outputs of the task "modality", which it no longer declares/
+		);
+		expect(await outputsByTask(database, 'base')).toEqual({
+			'letter/done': 4,
+			'regimen/done': 4,
+			'modality/done': 4
+		});
 	});
 
 	it('refuses bad task declarations whole, naming file, line and field', async () => {

@@ -10,22 +10,16 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI } from '../../src/lib/server/auth/actors';
 import type { Database } from '../../src/lib/server/db';
-import { exportStream, type ExportFormat } from '../../src/lib/server/exports';
 import { studyMetricsCsv } from '../../src/lib/server/metric-exports';
 import * as rounds from '../../src/lib/server/rounds';
 import { importStudy } from '../../src/lib/server/studies/import';
 import { loadStudy } from '../../src/lib/server/studies/loader';
 import { studyFiles } from '../../src/lib/server/studies/study-folder';
 import { TEST_DATABASES } from '../support/databases';
+import { exportText } from '../support/export-text';
 
 const GOLDEN = path.resolve('tests/fixtures/golden/demo');
 const FILES = ['study.yaml', 'cases.jsonl', 'outputs/base.jsonl', 'outputs/finetuned.jsonl'];
-
-async function exportText(database: Database, roundId: string, format: ExportFormat) {
-	let s = '';
-	for await (const c of (await exportStream(database.db, CLI, roundId, format)).chunks) s += c;
-	return s;
-}
 
 describe.each(TEST_DATABASES)('a single-task study exports as before on $name', (target) => {
 	let database: Database;

@@ -6,12 +6,13 @@
  */
 import { eq } from 'drizzle-orm';
 import { primaryForm } from '../../domain/study-definition';
-import { resolveTasks } from '../../domain/tasks';
+import { resolveTasks, type StudyTask } from '../../domain/tasks';
+import { ConflictError } from '../../errors';
 import type { Actor } from '../auth/actors';
 import * as audit from '../audit/record';
 import * as checks from './checks';
 import type { Db } from '../db';
-import { studies } from '../db/schema';
+import { checkpoints, outputs, studies } from '../db/schema';
 import { upsertCases } from './import-cases';
 import { ensurePending, renormalize, upsertCheckpoint, upsertImported } from './import-outputs';
 import { emptySummary, same, type ImportSummary } from './import-summary';
@@ -72,6 +73,7 @@ export async function importStudy(
 		}
 		const studyId = study!.id;
 		summary.studyId = studyId;
+		if (before) await refuseDroppedTasks(tx, studyId, tasks);
 
 		const casesFile = `studies/${def.slug}/${def.study.cases}`;
 		const caseIds = await upsertCases(tx, studyId, def.cases, casesFile, summary);
@@ -112,4 +114,23 @@ export async function importStudy(
 		});
 		return summary;
 	});
+}
+
+/**
+ * Outputs of a task the study no longer declares (a task removed or renamed, or tasks declared
+ * in a study that had none) would be left without a prompt, form or reference: refused, naming
+ * the tasks, before anything of the new definition is used.
+ */
+async function refuseDroppedTasks(tx: Db, studyId: string, tasks: StudyTask[]): Promise<void> {
+	const keys = new Set(tasks.map((t) => t.key));
+	const held = await tx
+		.selectDistinct({ task: outputs.task })
+		.from(outputs)
+		.innerJoin(checkpoints, eq(checkpoints.id, outputs.checkpointId))
+		.where(eq(checkpoints.studyId, studyId));
+	const dropped = held.map((h) => h.task).filter((t) => !keys.has(t));
+	if (dropped.length)
+		throw new ConflictError(
+			`study.yaml: the study has outputs of the task${dropped.length > 1 ? 's' : ''} ${dropped.map((t) => `"${t}"`).join(', ')}, which it no longer declares; keep ${dropped.length > 1 ? 'them' : 'it'} under tasks:, or import the new definition as a new study`
+		);
 }
