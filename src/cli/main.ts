@@ -66,9 +66,10 @@ Commands:
                                        tune analysis.extraction in study.yaml before unblinding
   round <slug> --name NAME (--create | --open | --lock | --unblind) [--checkpoint NAME ...]
         [--kind absolute|pairwise] [--design fully-crossed|balanced] [--raters-per-item K]
-        [--repeat SHARE] [--seed S] [--confirm-leakage]
+        [--repeat SHARE] [--seed S] [--task KEY] [--confirm-leakage]
                                        create a round (its design is built over its raters
-                                       when it opens) or move it through its lifecycle
+                                       when it opens; --task: the study task it rates) or
+                                       move it through its lifecycle
   plan <slug> --round NAME (--set FILE | --lock | --opt-out REASON | --show | --export FILE)
                                        the round's pre-registered analysis plan: write a draft
                                        (YAML, e.g. studies/<slug>/analysis-plan.yaml), lock it
@@ -282,7 +283,8 @@ const commands: Record<string, (args: string[], values: Values) => Promise<void>
 					name,
 					checkpointNames: values.checkpoint as string[] | undefined,
 					seed: values.seed as string | undefined,
-					design: parsed.options
+					design: parsed.options,
+					task: values.task as string | undefined
 				});
 				console.log(`Round "${r.name}" created (draft): ${describeDesign(parsed.options)}.`);
 				return;
@@ -446,6 +448,7 @@ function parseOptions(argv: string[]) {
 			design: { type: 'string' },
 			'raters-per-item': { type: 'string' },
 			repeat: { type: 'string' },
+			task: { type: 'string' },
 			create: { type: 'boolean' },
 			open: { type: 'boolean' },
 			lock: { type: 'boolean' },

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { findUnstorable } from './text-input';
+import { taskKeySchema } from './tasks';
 
 const CHAT_TEMPLATES = ['auto', 'chatml', 'llama3', 'none'] as const;
 export type ChatTemplateName = (typeof CHAT_TEMPLATES)[number];
@@ -49,6 +50,19 @@ export const checkpointManifestSchema = z
 			.string()
 			.min(1)
 			.refine((t) => templateFields(t).length > 0, 'has no {{field}} placeholder'),
+		/**
+		 * A multi-task study's prompt per task key (domain/tasks.ts); a task not named here uses
+		 * promptTemplate.
+		 */
+		prompts: z
+			.record(
+				taskKeySchema,
+				z
+					.string()
+					.min(1)
+					.refine((t) => templateFields(t).length > 0, 'has no {{field}} placeholder')
+			)
+			.optional(),
 		// prefault (not default): an omitted block is parsed as `{}` so its inner defaults apply.
 		sampling: samplingSchema.prefault({}),
 		contextSize: z.number().int().min(64).default(2048),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../errors';
+import { issuesOf } from '../../../tests/support/issues';
 import {
 	csvRecordToCase,
 	parseJsonl,
@@ -16,16 +16,6 @@ const validStudy = {
 	form: { dimensions: [{ key: 'diagnosis', label: 'Diagnosis', anchors }] },
 	checkpoints: [{ name: 'base', outputs: 'outputs/base.jsonl' }]
 };
-
-function issuesOf(fn: () => unknown) {
-	try {
-		fn();
-	} catch (e) {
-		expect(e).toBeInstanceOf(ValidationError);
-		return (e as ValidationError).issues;
-	}
-	throw new Error('expected a ValidationError');
-}
 
 describe('validateStudyFile', () => {
 	it('accepts a valid study and turns the seed into a string', () => {

@@ -15,6 +15,7 @@ import { compileStudyPattern, MAX_STUDY_PATTERNS } from './normalize';
 import { findUnstorable } from './text-input';
 import { extractionSettingsSchema } from './extraction-settings';
 import { phiSettingsSchema } from './phi/settings';
+import { DEFAULT_TASK, taskSchema } from './tasks';
 
 export const MODALITIES = ['photon', 'proton', 'electron', 'brachytherapy'] as const;
 export type Modality = (typeof MODALITIES)[number];
@@ -81,7 +82,10 @@ export const studyFileSchema = z
 		name: z.string().trim().min(1).max(200),
 		description: z.string().default(''),
 		seed: z.union([z.string().min(1), z.number().int()]).transform(String),
-		form: ratingFormSchema,
+		/** The rating form; in a study with `tasks:` each task has its own instead. */
+		form: ratingFormSchema.optional(),
+		/** Several tasks (domain/tasks.ts); absent: one implicit task with the form above. */
+		tasks: z.array(taskSchema).min(1).max(20).optional(),
 		cases: z
 			.string()
 			.regex(/\.(jsonl|csv)$/i, 'must be a .jsonl or .csv file relative to study.yaml'),
@@ -95,6 +99,26 @@ export const studyFileSchema = z
 	.strict()
 	.superRefine(uniqueField('checkpoints', 'name', 'checkpoint name'))
 	.superRefine((s, ctx) => {
+		if (s.tasks) {
+			const keys = new Map<string, number>();
+			s.tasks.forEach((t, i) => {
+				if (keys.has(t.key))
+					ctx.addIssue({
+						code: 'custom',
+						path: ['tasks', i, 'key'],
+						message: `duplicate task key "${t.key}" (first at tasks.${keys.get(t.key)})`
+					});
+				else keys.set(t.key, i);
+			});
+			if (s.form)
+				ctx.addIssue({
+					code: 'custom',
+					path: ['form'],
+					message: 'a study with tasks gives each task its own form (tasks.<n>.form), not one here'
+				});
+		} else if (!s.form) ctx.addIssue({ code: 'custom', path: ['form'], message: 'is required' });
+	})
+	.superRefine((s, ctx) => {
 		const names = new Set(s.checkpoints.map((c) => c.name));
 		s.analysis?.hypotheses.forEach((h, i) => {
 			for (const key of ['better', 'than'] as const)
@@ -106,7 +130,7 @@ export const studyFileSchema = z
 					});
 		});
 		const rule = s.analysis?.acceptability?.rule;
-		const keys = s.form.dimensions.map((d) => d.key);
+		const keys = (primaryForm(s)?.dimensions ?? []).map((d) => d.key);
 		for (const key of rule ? unknownDimensions(rule, keys) : [])
 			ctx.addIssue({
 				code: 'custom',
@@ -115,6 +139,15 @@ export const studyFileSchema = z
 			});
 	});
 export type StudyFile = z.output<typeof studyFileSchema>;
+
+/**
+ * The form of a study's first rated task: the study's form, or the first task form of a study
+ * with tasks (what the study row stores as its form, and what study-wide settings such as the
+ * acceptability rule and the default analysis plan refer to).
+ */
+export function primaryForm(s: Pick<StudyFile, 'form' | 'tasks'>): StudyFile['form'] {
+	return s.form ?? s.tasks?.find((t) => t.form)?.form;
+}
 export type CheckpointRef = StudyFile['checkpoints'][number];
 
 export const caseRowSchema = z
@@ -130,6 +163,8 @@ export const caseRowSchema = z
 			.record(z.string(), z.unknown())
 			.refine((o) => Object.keys(o).length > 0, 'must have at least one field'),
 		reference: z.string().optional(),
+		/** Reference texts of a study's tasks, by the name a task's `reference` gives. */
+		references: z.record(z.string().regex(/^[A-Za-z0-9_]+$/), z.string()).optional(),
 		gold: z
 			.object({
 				modality: z.enum(MODALITIES).optional(),
@@ -151,6 +186,8 @@ export const outputRowSchema = z
 	.object({
 		case_id: z.string().min(1),
 		checkpoint: z.string().optional(),
+		/** The task it answers; needed only when the study has several tasks. */
+		task: z.string().optional(),
 		text: z.string().refine((t) => t.trim().length > 0, 'is empty'),
 		provenance: z.record(z.string(), z.unknown()).optional()
 	})
@@ -265,19 +302,22 @@ export function validateCases(rows: Located<unknown>[], file: string): Located<C
 }
 
 /**
- * Validates imported outputs for one checkpoint: schema, known case ids, one output per case,
- * and a `checkpoint` field (when given) that matches the checkpoint the file is attached to.
+ * Validates imported outputs for one checkpoint: schema, known case ids, one output per case
+ * and task, a `checkpoint` field (when given) that matches the checkpoint the file is attached
+ * to, and a known `task` (required when the study has several; filled in when it has one).
  */
 export function validateOutputs(
 	rows: Located<unknown>[],
 	file: string,
 	checkpoint: string,
-	caseIds: ReadonlySet<string>
-): Located<OutputRow>[] {
+	caseIds: ReadonlySet<string>,
+	tasks: readonly string[] = [DEFAULT_TASK]
+): Located<OutputRow & { task: string }>[] {
 	const issues: Issue[] = [];
-	const out: Located<OutputRow>[] = [];
+	const out: Located<OutputRow & { task: string }>[] = [];
 	const seen = new Map<string, number>();
 	if (rows.length === 0) issues.push({ file, message: 'has no outputs' });
+	const only = tasks.length === 1 ? tasks[0] : undefined;
 	for (const row of rows) {
 		const parsed = outputRowSchema.safeParse(row.value);
 		if (!parsed.success) {
@@ -302,18 +342,32 @@ export function validateOutputs(
 			});
 			continue;
 		}
-		const first = seen.get(o.case_id);
+		const task = o.task ?? only;
+		if (task === undefined || !tasks.includes(task)) {
+			issues.push({
+				file,
+				line: row.line,
+				field: 'task',
+				message:
+					task === undefined
+						? `is required: the study has the tasks ${tasks.join(', ')}`
+						: `unknown task "${task}" (the study has ${tasks.join(', ')})`
+			});
+			continue;
+		}
+		const key = `${task}\u0000${o.case_id}`;
+		const first = seen.get(key);
 		if (first !== undefined) {
 			issues.push({
 				file,
 				line: row.line,
 				field: 'case_id',
-				message: `duplicate output for case "${o.case_id}" (first on line ${first})`
+				message: `duplicate output for case "${o.case_id}"${only ? '' : ` and task "${task}"`} (first on line ${first})`
 			});
 			continue;
 		}
-		seen.set(o.case_id, row.line);
-		out.push({ line: row.line, value: o });
+		seen.set(key, row.line);
+		out.push({ line: row.line, value: { ...o, task } });
 	}
 	if (issues.length) throw new ValidationError(issues);
 	return out;
@@ -321,7 +375,7 @@ export function validateOutputs(
 
 /**
  * Turns CSV records (header → value) into case objects: `id`, `site`, `reference`,
- * `gold_modality` and `gold_icd10` are special; every other column becomes a source field, and
+ * `references.<name>` (a task's reference), `gold_modality` and `gold_icd10` are special; every other column becomes a source field, and
  * dotted headers nest (`radiotherapy.total_dose_gy` → source.radiotherapy.total_dose_gy).
  * Numeric-looking values stay strings: the source is shown to raters as written.
  */
@@ -329,11 +383,14 @@ export function csvRecordToCase(record: Record<string, string>): Record<string, 
 	const source: Record<string, unknown> = {};
 	const out: Record<string, unknown> = { source };
 	const gold: Record<string, string> = {};
+	const references: Record<string, string> = {};
 	for (const [key, value] of Object.entries(record)) {
 		if (key === 'id' || key === 'site' || key === 'reference') {
 			if (value !== '') out[key] = value;
 		} else if (key === 'gold_modality' || key === 'gold_icd10') {
 			if (value !== '') gold[key.slice(5)] = value;
+		} else if (key.startsWith('references.')) {
+			if (value !== '') references[key.slice('references.'.length)] = value;
 		} else if (value !== '') {
 			let target = source;
 			const parts = key.split('.');
@@ -348,5 +405,6 @@ export function csvRecordToCase(record: Record<string, string>): Record<string, 
 		}
 	}
 	if (Object.keys(gold).length) out.gold = gold;
+	if (Object.keys(references).length) out.references = references;
 	return out;
 }

@@ -128,6 +128,7 @@ async function assignPairwise(
 			and(
 				eq(cases.studyId, round.studyId),
 				inArray(checkpoints.name, design.checkpoints),
+				eq(outputs.task, round.task),
 				eq(outputs.status, 'done')
 			)
 		);

@@ -3,13 +3,15 @@
  * round) with its blinded item code and its case's gold labels, ready for the pure
  * checkExtraction (analysis/extraction-check.ts). Reads only; nothing here names a checkpoint.
  */
-import { and, asc, eq, isNotNull, isNull } from 'drizzle-orm';
+import { and, asc, eq, isNull } from 'drizzle-orm';
 import type { ExtractionInput } from '../analysis/extraction-check';
+import { caseTruth, storedTaskKeys, taskOfStudy } from '../domain/tasks';
 import { ValidationError } from '../errors';
 import { canReadAnalysis, requireThat } from './auth/access';
 import type { Actor } from './auth/actors';
 import type { Db } from './db';
-import { cases, checkpoints, items, outputs, rounds } from './db/schema';
+import { items, outputs, rounds } from './db/schema';
+import { finishedOutputs } from './outputs/queries';
 import * as studies from './studies/queries';
 
 /**
@@ -50,32 +52,15 @@ export async function extractionInputs(
 			}
 		}
 	}
-	const rows = await db
-		.select({
-			id: outputs.id,
-			text: outputs.text,
-			caseId: cases.externalId,
-			goldModality: cases.goldModality,
-			goldIcd10: cases.goldIcd10
-		})
-		.from(outputs)
-		.innerJoin(cases, eq(cases.id, outputs.caseId))
-		.innerJoin(checkpoints, eq(checkpoints.id, outputs.checkpointId))
-		.where(
-			and(eq(checkpoints.studyId, study.id), eq(outputs.status, 'done'), isNotNull(outputs.text))
-		)
-		.orderBy(asc(outputs.id));
+	const rows = await finishedOutputs(db, study.id).orderBy(asc(outputs.id));
+	// Each output against the labels of its own task: a task not scored on labels has none.
+	const tasks = new Map(storedTaskKeys(study.tasks).map((k) => [k, taskOfStudy(study, k)]));
 	return rows.flatMap((r) => {
 		const code = codes.get(r.id) ?? null;
-		if (roundName !== null && code === null) return [];
-		return [
-			{
-				code,
-				caseId: r.caseId,
-				text: r.text ?? '',
-				goldModality: r.goldModality,
-				goldIcd10: r.goldIcd10
-			}
-		];
+		const task = tasks.get(r.task);
+		if ((roundName !== null && code === null) || !task) return [];
+		if (!task.metrics.includes('modality') && !task.metrics.includes('icd10')) return [];
+		const { goldModality, goldIcd10 } = caseTruth(task, { ...r, externalId: r.caseId });
+		return [{ code, caseId: r.caseId, text: r.text ?? '', goldModality, goldIcd10 }];
 	});
 }

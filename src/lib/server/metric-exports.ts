@@ -5,10 +5,22 @@
  * round is unblinded; a study's folder names them anyway.
  */
 import { and, eq, inArray, isNotNull } from 'drizzle-orm';
-import { METRIC_CSV_COLUMNS, metricCsvRows, perCaseMetrics } from '../analysis/per-case-metrics';
+import {
+	METRIC_CSV_COLUMNS,
+	metricCsvRows,
+	perCaseMetrics,
+	type MetricCsvRow
+} from '../analysis/per-case-metrics';
 import type { CaseRow, OutputRow } from '../analysis/study';
+import { extractionRulesOf } from '../analysis/label-extraction';
 import { toCsv } from '../domain/csv';
-import type { AnalysisSettings } from '../domain/study-definition';
+import {
+	caseTruth,
+	isMultiTask,
+	storedTaskKeys,
+	taskOfStudy,
+	type TaskMetric
+} from '../domain/tasks';
 import { ConflictError } from '../errors';
 import { canReadAnalysis, requireThat } from './auth/access';
 import type { Actor } from './auth/actors';
@@ -21,28 +33,44 @@ const letterColumns = {
 	id: outputs.id,
 	caseId: cases.externalId,
 	checkpoint: checkpoints.name,
+	task: outputs.task,
 	text: outputs.text
 };
 
+/**
+ * The long metric CSV, task by task (each scored against its own reference and labels); a study
+ * with tasks of its own gets a leading `task` column, a study without keeps the columns it had.
+ */
 function csvOf(
-	letters: { caseId: string; checkpoint: string; text: string | null }[],
+	letters: { caseId: string; checkpoint: string; task: string; text: string | null }[],
 	caseRows: (typeof cases.$inferSelect)[],
-	settings: AnalysisSettings | null
+	study: typeof studies.$inferSelect
 ): string {
-	const rows: OutputRow[] = letters.map((l) => ({
-		caseId: l.caseId,
-		checkpoint: l.checkpoint,
-		text: l.text ?? ''
-	}));
-	const caseData: CaseRow[] = caseRows.map((c) => ({
-		caseId: c.externalId,
-		reference: c.reference,
-		goldModality: c.goldModality,
-		goldIcd10: c.goldIcd10
-	}));
-	const names = [...new Set(rows.map((r) => r.checkpoint))].sort();
-	const metrics = perCaseMetrics(rows, caseData, names, { rouge: settings?.rouge });
-	return toCsv(METRIC_CSV_COLUMNS, metricCsvRows(metrics));
+	const multi = isMultiTask(study.tasks);
+	const out: (MetricCsvRow & { task?: string })[] = [];
+	for (const key of storedTaskKeys(study.tasks)) {
+		const task = taskOfStudy(study, key);
+		const rows: OutputRow[] = letters
+			.filter((l) => l.task === key)
+			.map((l) => ({ caseId: l.caseId, checkpoint: l.checkpoint, text: l.text ?? '' }));
+		if (!rows.length) continue;
+		const caseData: CaseRow[] = caseRows.map((c) => caseTruth(task, c));
+		const names = [...new Set(rows.map((r) => r.checkpoint))].sort();
+		const metrics = perCaseMetrics(rows, caseData, names, {
+			rouge: study.analysis?.rouge,
+			// Each task's own rules; a study without tasks keeps the file it had (default rules).
+			...(multi ? { extraction: extractionRulesOf(task.extraction ?? undefined) } : {})
+		});
+		for (const r of metricCsvRows(metrics)) {
+			// Label rows only for the labels this task is scored on (the implicit task has all).
+			const label = /^(modality|icd10)/.exec(String(r.metric))?.[1] as TaskMetric | undefined;
+			if (label && !task.metrics.includes(label)) continue;
+			out.push(multi ? { task: key, ...r } : r);
+		}
+	}
+	return multi
+		? toCsv(['task', ...METRIC_CSV_COLUMNS], out)
+		: toCsv(METRIC_CSV_COLUMNS, out as MetricCsvRow[]);
 }
 
 async function casesOf(db: Db, studyId: string, externalIds: string[]) {
@@ -77,7 +105,7 @@ export async function roundMetricsCsv(db: Db, actor: Actor, roundId: string): Pr
 		: [];
 	const [study] = await db.select().from(studies).where(eq(studies.id, round.studyId));
 	const caseRows = await casesOf(db, round.studyId, [...new Set(letters.map((l) => l.caseId))]);
-	return csvOf(letters, caseRows, study?.analysis ?? null);
+	return csvOf(letters, caseRows, study!);
 }
 
 /** The per-case metrics of every finished letter of a study, for its folder export. */
@@ -90,7 +118,7 @@ export async function studyMetricsCsv(db: Db, studyId: string): Promise<string> 
 		.innerJoin(checkpoints, eq(checkpoints.id, outputs.checkpointId))
 		.where(and(eq(cases.studyId, studyId), eq(outputs.status, 'done'), isNotNull(outputs.text)));
 	const caseRows = await db.select().from(cases).where(eq(cases.studyId, studyId));
-	return csvOf(letters, caseRows, study?.analysis ?? null);
+	return csvOf(letters, caseRows, study!);
 }
 
 export const ACCEPTABILITY_CSV_COLUMNS = [

@@ -5,6 +5,7 @@
  * pre-registered settings. By checkpoint only after unblinding; before, only checkpoint-free
  * agreement (see checkpointFreeAgreement).
  */
+import { caseTruth, taskOfStudy } from '../domain/tasks';
 import { and, eq, inArray } from 'drizzle-orm';
 import {
 	analyzeStudy,
@@ -240,6 +241,7 @@ async function analyseAbsolute(db: Db, actor: Actor, { round, study }: Target) {
 				.where(and(eq(cases.studyId, round.studyId), inArray(cases.externalId, caseIds)))
 		: [];
 	const settings = study.analysis;
+	const task = taskOfStudy(study, round.task);
 	const design = designOf(round);
 	// A locked plan fixes the aggregate and the one-sided hypotheses (issue 13); without one the
 	// study's settings apply, and every result is exploratory.
@@ -261,12 +263,8 @@ async function analyseAbsolute(db: Db, actor: Actor, { round, study }: Target) {
 		analyzeStudy(
 			ratings,
 			[...byOutput.values()],
-			caseRows.map((c) => ({
-				caseId: c.externalId,
-				reference: c.reference,
-				goldModality: c.goldModality,
-				goldIcd10: c.goldIcd10
-			})),
+			// The round's task decides the reference and the labels its outputs are scored on.
+			caseRows.map((c) => caseTruth(task, c)),
 			{
 				seed: round.seed,
 				aggregate: plan?.aggregate ?? settings?.aggregate ?? 'mean',
@@ -280,7 +278,7 @@ async function analyseAbsolute(db: Db, actor: Actor, { round, study }: Target) {
 								[h.better, h.than].every((c) => design.checkpoints!.includes(c))
 						),
 				rouge: settings?.rouge,
-				extraction: extractionRulesOf(settings?.extraction),
+				extraction: extractionRulesOf(task.extraction ?? undefined),
 				acceptability: settings?.acceptability,
 				dimensions: scaledDimensions(round.form),
 				checkpoints: design.checkpoints ?? [...new Set(shown.map((s) => s.checkpoint))].sort(),

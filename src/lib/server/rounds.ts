@@ -27,6 +27,7 @@ import {
 	studies
 } from './db/schema';
 import { newItemCode } from './item-codes';
+import { taskOfRound } from './rounds/task';
 
 export { designOf };
 export { addRater, reissueLink, revokeLink, type NewRater } from './rounds/raters';
@@ -69,6 +70,8 @@ export async function create(
 		checkpointNames?: string[];
 		seed?: string;
 		design?: RoundDesignOptions;
+		/** The study task it rates (multi-task studies; default: the first task with a form). */
+		task?: string;
 	}
 ): Promise<Round> {
 	requireCoordinator(actor);
@@ -92,6 +95,7 @@ export async function create(
 			: all;
 		if (chosen.length === 0)
 			throw new ValidationError([{ field: 'checkpoints', message: 'none chosen' }]);
+		const task = taskOfRound(study, input.task);
 		if (options.kind === 'pairwise' && chosen.length < 2)
 			throw new ValidationError([
 				{ field: 'checkpoints', message: 'a pairwise round compares at least two checkpoints' }
@@ -100,9 +104,12 @@ export async function create(
 			.select({ id: outputs.id, checkpointId: outputs.checkpointId, status: outputs.status })
 			.from(outputs)
 			.where(
-				inArray(
-					outputs.checkpointId,
-					chosen.map((c) => c.id)
+				and(
+					inArray(
+						outputs.checkpointId,
+						chosen.map((c) => c.id)
+					),
+					eq(outputs.task, task.key)
 				)
 			);
 		const unfinished = chosen.filter((cp) =>
@@ -129,7 +136,8 @@ export async function create(
 				name,
 				kind: options.kind,
 				seed,
-				form: study.form,
+				form: task.form,
+				task: task.key,
 				design
 			})
 			.returning();
@@ -150,6 +158,7 @@ export async function create(
 				items: itemRows.length,
 				design: describeDesign(options),
 				checkpoints: design.checkpoints,
+				...(study.tasks ? { task: task.key } : {}),
 				seed,
 				...(plan ? { analysisPlan: plan } : {})
 			}

@@ -45,6 +45,7 @@ import type { AnalysisSettings } from '../../domain/study-definition';
 import type { AnalysisPlan } from '../../domain/analysis-plan';
 import type { LeakageReport } from '../../domain/leakage';
 import type { PhiSettings } from '../../domain/phi/settings';
+import { DEFAULT_TASK, type StudyTask } from '../../domain/tasks';
 
 /**
  * `column in ('a', 'b', …)` for a check constraint, from the list the column's enum uses. The
@@ -77,6 +78,8 @@ export const studies = pgTable('studies', {
 	sourceDir: text(),
 	/** study.yaml `phi:` (de-identified declaration, institution patterns); null means none. */
 	phi: jsonb().$type<PhiSettings>(),
+	/** study.yaml `tasks:` with defaults filled in (domain/tasks.ts); null: one implicit task. */
+	tasks: jsonb().$type<StudyTask[]>(),
 	createdAt: createdAt(),
 	updatedAt: updatedAt()
 });
@@ -94,6 +97,8 @@ export const cases = pgTable(
 		/** json, not jsonb: raters see the fields in the order the study file gives them. */
 		source: json().$type<Record<string, unknown>>().notNull(),
 		reference: text(),
+		/** Reference texts of a multi-task study's tasks, by name (domain/tasks.ts). */
+		references: jsonb().$type<Record<string, string>>(),
 		goldModality: text(),
 		goldIcd10: text(),
 		createdAt: createdAt(),
@@ -139,6 +144,8 @@ export const outputs = pgTable(
 		checkpointId: uuid()
 			.notNull()
 			.references(() => checkpoints.id, { onDelete: 'cascade' }),
+		/** The study task it answers (domain/tasks.ts); DEFAULT_TASK in a study without tasks. */
+		task: text().notNull().default(DEFAULT_TASK),
 		status: text({ enum: OUTPUT_STATUSES }).notNull().default('pending'),
 		/** Text as produced (or imported). */
 		rawText: text(),
@@ -164,7 +171,7 @@ export const outputs = pgTable(
 		updatedAt: updatedAt()
 	},
 	(t) => [
-		unique().on(t.caseId, t.checkpointId),
+		unique().on(t.caseId, t.checkpointId, t.task),
 		check('outputs_status_check', oneOf(t.status, OUTPUT_STATUSES)),
 		index().on(t.checkpointId, t.status)
 	]
@@ -180,6 +187,8 @@ export const rounds = pgTable(
 		name: text().notNull(),
 		/** absolute: one letter scored on the form's scales; pairwise: two letters of one case compared. */
 		kind: text({ enum: ROUND_KINDS }).notNull().default('absolute'),
+		/** The study task whose outputs it rates, on that task's form (domain/tasks.ts). */
+		task: text().notNull().default(DEFAULT_TASK),
 		status: text({ enum: ROUND_STATUSES }).notNull().default('draft'),
 		seed: text().notNull(),
 		/** The form frozen at opening: later edits to the study's form do not change a round. */

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { and, eq, inArray } from 'drizzle-orm';
 import { renderPrompt, type CheckpointManifest } from '../../domain/checkpoint-manifest';
 import { normalizeOutput, type NormalizeSettings } from '../../domain/normalize';
+import { promptFor, resolveTasks } from '../../domain/tasks';
 import { ConflictError, ValidationError, type Issue } from '../../errors';
 import type { Actor } from '../auth/actors';
 import * as audit from '../audit/record';
@@ -98,21 +99,33 @@ export async function prepareGeneration(
 	// Preflight every checkpoint first: when anything is wrong, nothing at all is written.
 	const prompts = new Map<string, Map<string, string>>();
 	const issues: Issue[] = [];
+	// Prompts by task and case (taskCase): a multi-task study renders each task's own template.
+	const tasks = resolveTasks(def.study).map((t) => t.key);
 	for (const cp of local) {
 		const byCase = new Map<string, string>();
-		for (const { value } of def.cases) {
-			try {
-				byCase.set(value.id, renderPrompt(cp.manifest!.promptTemplate, value.id, value.source));
-			} catch (e) {
-				issues.push({
-					file: cp.manifestPath,
-					field: 'promptTemplate',
-					message: `case ${value.id}: ${(e as Error).message}`
-				});
+		for (const task of tasks)
+			for (const { value } of def.cases) {
+				const own = cp.manifest!.prompts?.[task] !== undefined;
+				try {
+					const template = promptFor(cp.manifest!, task);
+					byCase.set(taskCase(task, value.id), renderPrompt(template, value.id, value.source));
+				} catch (e) {
+					issues.push({
+						file: cp.manifestPath,
+						field: own ? `prompts.${task}` : 'promptTemplate',
+						message: `case ${value.id}: ${(e as Error).message}`
+					});
+				}
 			}
-		}
 		prompts.set(cp.name, byCase);
-		const list = issues.length ? [] : [...byCase].map(([caseId, prompt]) => ({ caseId, prompt }));
+		// Preflight names a case by its id, and by its task too when the study has several.
+		const named = (key: string) => {
+			const [task, caseId] = key.split('\u0000') as [string, string];
+			return tasks.length > 1 ? `${caseId}, task ${task}` : caseId;
+		};
+		const list = issues.length
+			? []
+			: [...byCase].map(([key, prompt]) => ({ caseId: named(key), prompt }));
 		const manifest = opts.parallel ? { ...cp.manifest!, parallel: opts.parallel } : cp.manifest!;
 		const found = await preflight(manifest, path.dirname(cp.manifestFile!), list);
 		issues.push(...found.map((i) => ({ ...i, file: i.file ?? cp.manifestPath })));
@@ -167,11 +180,11 @@ async function generateCheckpoint(
 	const normalize = study?.normalize ?? null;
 
 	const all = await db
-		.select({ id: outputs.id, caseId: cases.externalId })
+		.select({ id: outputs.id, caseId: cases.externalId, task: outputs.task })
 		.from(outputs)
 		.innerJoin(cases, eq(cases.id, outputs.caseId))
 		.where(eq(outputs.checkpointId, checkpoint.id));
-	const prompts = new Map(all.map((o) => [o.id, promptsByCase.get(o.caseId)!]));
+	const prompts = new Map(all.map((o) => [o.id, promptsByCase.get(taskCase(o.task, o.caseId))!]));
 	if (opts.force) await resetForForce(db, checkpoint.id, name);
 	await leases.recoverDeadLocal(db, checkpoint.id);
 	await jobs.markInterrupted(db);
@@ -383,6 +396,9 @@ async function writeResult(
 		.returning({ id: outputs.id });
 	return written.length === 1;
 }
+
+/** The key of a prompt by task and case id. */
+const taskCase = (task: string, caseId: string) => `${task}\u0000${caseId}`;
 
 type RunReadyHandler = NonNullable<Parameters<typeof runGeneration>[3]['onReady']>;
 

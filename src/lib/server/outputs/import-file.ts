@@ -11,13 +11,15 @@ import { parseJsonl, validateOutputs, type Located } from '../../domain/study-de
 import type { Line } from '../../domain/lines';
 import { ValidationError, type Issue } from '../../errors';
 import type { Actor } from '../auth/actors';
-import * as audit from '../audit/record';
 import type { Db } from '../db';
 import { readConfig } from '../config';
 import { cases } from '../db/schema';
 import * as checks from '../studies/checks';
 import { fileLines } from '../studies/files';
-import { upsertCheckpoint, upsertImported, type ImportSummary } from '../studies/import';
+import { recordStudyImport } from '../studies/record-import';
+import { upsertCheckpoint, upsertImported } from '../studies/import-outputs';
+import { emptySummary, type ImportSummary } from '../studies/import-summary';
+import { storedTaskKeys } from '../../domain/tasks';
 import * as studies from '../studies/queries';
 
 export async function importOutputsFile(
@@ -86,7 +88,11 @@ export async function importOutputsText(
 	}
 	const validated = [...groups].map(([name, group]) => {
 		try {
-			return { name, outputs: validateOutputs(group, display, name, new Set(caseIds.keys())) };
+			const tasks = storedTaskKeys(study.tasks);
+			return {
+				name,
+				outputs: validateOutputs(group, display, name, new Set(caseIds.keys()), tasks)
+			};
 		} catch (e) {
 			if (!(e instanceof ValidationError)) throw e;
 			issues.push(...e.issues);
@@ -102,27 +108,17 @@ export async function importOutputsText(
 	const phi = checks.gatePhi(found, study.phi, opts.confirmPhi);
 
 	return db.transaction(async (tx) => {
-		const summary: ImportSummary = {
-			studyId: study.id,
-			slug,
-			created: false,
-			cases: { added: 0, updated: 0, unchanged: 0 },
-			checkpoints: { added: 0, updated: 0, unchanged: 0 },
-			outputs: { added: 0, updated: 0, unchanged: 0 }
-		};
+		const summary: ImportSummary = emptySummary(study.id, slug);
 		for (const { name, outputs } of validated) {
 			const outputsPath = opts.pathFor?.(name) ?? display;
 			const cp = { name, kind: 'imported' as const, outputsPath, outputs };
 			const checkpointId = await upsertCheckpoint(tx, study.id, cp, summary);
 			await upsertImported(tx, checkpointId, cp, caseIds, summary, study.normalize);
 		}
-		await checks.recordChecks(tx, actor, study.id, phi);
-		await audit.record(tx, actor, {
-			action: 'outputs.import',
-			entity: 'study',
-			entityId: study.id,
-			studyId: study.id,
-			after: { file: display, checkpoints: summary.checkpoints, outputs: summary.outputs }
+		await recordStudyImport(tx, actor, study.id, phi, 'outputs.import', {
+			file: display,
+			checkpoints: summary.checkpoints,
+			outputs: summary.outputs
 		});
 		return summary;
 	});

@@ -17,7 +17,9 @@ import type { Db } from '../db';
 import { cases, checkpoints } from '../db/schema';
 import { preflight } from '../generation/preflight';
 import { importOutputsText } from '../outputs/import-file';
-import { ensurePending, upsertCheckpoint, type ImportSummary } from './import';
+import { ensurePending, upsertCheckpoint } from './import-outputs';
+import { emptySummary, type ImportSummary } from './import-summary';
+import { storedTaskKeys } from '../../domain/tasks';
 import { readConfig } from '../config';
 import { checkUploadSize, placesOf, type Places } from './files';
 import { readManifest } from './loader';
@@ -133,14 +135,15 @@ export async function addLocal(
 			throw new ValidationError([
 				{ field: 'manifest', message: `the study has a checkpoint "${manifest.name}" already` }
 			]);
-		const summary = { checkpoints: { added: 0, updated: 0, unchanged: 0 } } as ImportSummary;
+		const summary = emptySummary(study.id, study.slug);
 		const manifestPath = path.relative(studyDir(study), manifestFile);
 		const cp = { name: manifest.name, kind: 'local' as const, manifestPath, manifest };
 		const id = await upsertCheckpoint(tx, study.id, cp, summary);
 		await ensurePending(
 			tx,
 			id,
-			rows.map((r) => r.id)
+			rows.map((r) => r.id),
+			storedTaskKeys(study.tasks)
 		);
 		await checks.recordChecks(tx, actor, study.id, { findings: [] }, leakage);
 		await audit.record(tx, actor, {

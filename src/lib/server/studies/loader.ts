@@ -17,8 +17,10 @@ import {
 	parseCheckpointManifest,
 	type CheckpointManifest
 } from '../../domain/checkpoint-manifest';
+import { resolveTasks } from '../../domain/tasks';
 import {
 	parseJsonl,
+	primaryForm,
 	validateOutputs,
 	validateStudyFile,
 	type CaseRow,
@@ -39,7 +41,7 @@ export interface LoadedCheckpoint {
 	manifestFile?: string;
 	manifest?: CheckpointManifest;
 	outputsPath?: string;
-	outputs?: Located<OutputRow>[];
+	outputs?: Located<OutputRow & { task: string }>[];
 	/** The training data it names, read for the leakage check (server/studies/checks.ts). */
 	trainingData?: TrainingData;
 }
@@ -161,7 +163,9 @@ export function readManifest(
 	file: string,
 	display: string,
 	places: Places = placesOf(),
-	onChunk?: (bytes: Uint8Array) => void
+	onChunk?: (bytes: Uint8Array) => void,
+	/** The study's task keys: a prompt for any other task is an issue. */
+	tasks?: readonly string[]
 ): CheckpointManifest {
 	const real = confine(path.basename(file), path.dirname(file), places, { file: display });
 	const m = readYaml(real, display, places, onChunk);
@@ -180,6 +184,14 @@ export function readManifest(
 		);
 	}
 	const issues: Issue[] = [];
+	for (const task of tasks ? Object.keys(manifest.prompts ?? {}) : [])
+		if (!tasks!.includes(task))
+			issues.push({
+				file: display,
+				line: m.lineOf(['prompts', task]),
+				field: `prompts.${task}`,
+				message: `names no task of the study (it has ${tasks!.join(', ')})`
+			});
 	const refs: [string, (string | number)[]][] = [
 		[manifest.model, ['model']],
 		...manifest.adapters.map((a, i): [string, (string | number)[]] => [
@@ -249,6 +261,7 @@ export function loadStudy(dir: string, opts: LoadOptions = {}): StudyDefinition 
 			parseCases(fileLines(real, casesShown, 'cases', places.limits, digest), casesShown)
 		) ?? [];
 	const caseIds = new Set(cases.map((c) => c.value.id));
+	const taskKeys = resolveTasks(study).map((t) => t.key);
 
 	const checkpoints: LoadedCheckpoint[] = study.checkpoints.map((ref, i) => {
 		const cp = loadCheckpoint(ref, i);
@@ -287,13 +300,13 @@ export function loadStudy(dir: string, opts: LoadOptions = {}): StudyDefinition 
 			const outputs = readPlaced(ref.outputs, ['checkpoints', i, 'outputs'], (real) => {
 				const rows = parseJsonl(fileLines(real, shown, 'outputs', places.limits, digest), shown);
 				// Without valid cases every case id would be reported unknown: skip that noise.
-				return cases.length ? validateOutputs(rows, shown, ref.name, caseIds) : [];
+				return cases.length ? validateOutputs(rows, shown, ref.name, caseIds, taskKeys) : [];
 			});
 			return { name: ref.name, kind: 'imported', outputsPath: ref.outputs, outputs: outputs ?? [] };
 		}
 		const file = path.resolve(abs, ref.manifest!);
 		const manifest = readPlaced(ref.manifest!, ['checkpoints', i, 'manifest'], () =>
-			readManifest(file, show(file), places, digest)
+			readManifest(file, show(file), places, digest, taskKeys)
 		);
 		if (manifest && manifest.name !== ref.name) {
 			issues.push({
@@ -322,7 +335,7 @@ export function loadStudy(dir: string, opts: LoadOptions = {}): StudyDefinition 
 				planYaml.value,
 				{
 					checkpoints: study.checkpoints.map((c) => c.name),
-					dimensions: study.form.dimensions.map((d) => d.key)
+					dimensions: (primaryForm(study)?.dimensions ?? []).map((d) => d.key)
 				},
 				{ file: shown, lineOf: planYaml.lineOf }
 			);

@@ -22,7 +22,11 @@ import * as audit from '../audit/record';
 import type { Db } from '../db';
 import { cases, checkpoints, rounds, studies } from '../db/schema';
 import { checkUploadSize } from './files';
-import { ensurePending, upsertCases, type ImportSummary } from './import';
+import { upsertCases } from './import-cases';
+import { ensurePending } from './import-outputs';
+import { recordStudyImport } from './record-import';
+import { emptySummary, type ImportSummary } from './import-summary';
+import { storedTaskKeys } from '../../domain/tasks';
 import * as checks from './checks';
 import * as queries from './queries';
 
@@ -133,25 +137,19 @@ export async function saveCases(
 			.delete(cases)
 			.where(and(eq(cases.studyId, study.id), notInArray(cases.externalId, ids)))
 			.returning({ id: cases.id });
-		const summary = {
-			cases: { added: 0, updated: 0, unchanged: 0 },
-			checkpoints: { added: 0, updated: 0, unchanged: 0 },
-			outputs: { added: 0, updated: 0, unchanged: 0 }
-		} as ImportSummary;
+		const summary = emptySummary(study.id, slug);
 		const caseIds = await upsertCases(tx, study.id, rows, upload.name, summary);
 		const local = await tx
 			.select({ id: checkpoints.id })
 			.from(checkpoints)
 			.where(and(eq(checkpoints.studyId, study.id), eq(checkpoints.kind, 'local')));
-		for (const cp of local) await ensurePending(tx, cp.id, [...caseIds.values()]);
+		for (const cp of local)
+			await ensurePending(tx, cp.id, [...caseIds.values()], storedTaskKeys(study.tasks));
 		const result = { ...summary.cases, removed: removed.length };
-		await checks.recordChecks(tx, actor, study.id, phi);
-		await audit.record(tx, actor, {
-			action: 'cases.upload',
-			entity: 'study',
-			entityId: study.id,
-			studyId: study.id,
-			after: { file: upload.name, sha256: digest, ...result }
+		await recordStudyImport(tx, actor, study.id, phi, 'cases.upload', {
+			file: upload.name,
+			sha256: digest,
+			...result
 		});
 		return result;
 	});

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { asc, eq } from 'drizzle-orm';
 import { stringify } from 'yaml';
+import { isMultiTask, taskDeclarations } from '../../domain/tasks';
 import { ValidationError } from '../../errors';
 import { readConfig } from '../config';
 import type { Db } from '../db';
@@ -70,6 +71,7 @@ export async function studyFiles(db: Db, slug: string, target?: string): Promise
 			}
 		]);
 	const externalOf = new Map(caseRows.map((c) => [c.id, c.externalId]));
+	const multi = isMultiTask(study.tasks);
 	const files: StudyFile[] = [];
 	const refs: { name: string; outputs?: string; manifest?: string }[] = [];
 	for (const cp of cps) {
@@ -87,7 +89,7 @@ export async function studyFiles(db: Db, slug: string, target?: string): Promise
 			.from(outputs)
 			.where(eq(outputs.checkpointId, cp.id))
 			.innerJoin(cases, eq(cases.id, outputs.caseId))
-			.orderBy(asc(cases.position));
+			.orderBy(asc(cases.position), asc(outputs.task));
 		files.push({
 			path: file,
 			text: jsonl(
@@ -96,6 +98,7 @@ export async function studyFiles(db: Db, slug: string, target?: string): Promise
 					const { source: _s, file: _f, ...provenance } = o.provenance ?? {};
 					return {
 						case_id: externalOf.get(o.caseId),
+						...(multi ? { task: o.task } : {}),
 						text: o.rawText ?? '',
 						...(Object.keys(provenance).length ? { provenance } : {})
 					};
@@ -108,6 +111,7 @@ export async function studyFiles(db: Db, slug: string, target?: string): Promise
 		id: c.externalId,
 		source: c.source,
 		...(c.reference === null ? {} : { reference: c.reference }),
+		...(c.references ? { references: c.references } : {}),
 		...(c.goldModality || c.goldIcd10
 			? {
 					gold: {
@@ -126,7 +130,8 @@ export async function studyFiles(db: Db, slug: string, target?: string): Promise
 		...(study.analysis ? { analysis: study.analysis } : {}),
 		...(study.normalize ? { normalize: study.normalize } : {}),
 		...(study.phi ? { phi: study.phi } : {}),
-		form: study.form
+		// A study with tasks keeps each form in its task (domain/tasks.ts).
+		...(study.tasks ? { tasks: taskDeclarations(study.tasks) } : { form: study.form })
 	};
 	return [
 		{ path: 'study.yaml', text: `# Exported from blindeval.\n${stringify(yaml)}` },

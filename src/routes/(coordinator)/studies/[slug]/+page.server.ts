@@ -16,6 +16,8 @@ export const load: PageServerLoad = async ({ params }) => {
 		const study = await studies.bySlug(db(), params.slug);
 		return {
 			study: { slug: study.slug, name: study.name, description: study.description },
+			// A study with tasks rates one task per round; the tasks that have a form can be rated.
+			tasks: (study.tasks ?? []).flatMap((t) => (t.form ? [{ key: t.key, label: t.label }] : [])),
 			generation: await generationView(db(), study.slug),
 			rounds: (await rounds.listForStudy(db(), study.id)).map((r) => ({
 				id: r.id,
@@ -47,7 +49,8 @@ export const actions: Actions = {
 				name: String(form.get('name') ?? ''),
 				checkpointNames: form.getAll('checkpoint').map(String),
 				seed: String(form.get('seed') ?? ''),
-				design: parsed.options
+				design: parsed.options,
+				task: form.has('task') ? String(form.get('task')) : undefined
 			});
 			id = round.id;
 		} catch (e) {
