@@ -16,7 +16,7 @@ const golden = (name: string) => readFileSync(path.resolve('tests/fixtures/golde
 
 describe('codebook', () => {
 	it("is byte-identical to the code before scales on the demo study's 4-point form", () => {
-		const { form } = loadStudy(path.resolve('studies/demo')).study;
+		const form = loadStudy(path.resolve('studies/demo')).study.form!;
 		expect(codebook(form, 'absolute')).toBe(golden('demo-codebook.csv'));
 		expect(codebook(form, 'pairwise')).toBe(golden('demo-codebook-pairwise.csv'));
 	});
