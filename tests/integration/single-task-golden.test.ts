@@ -2,7 +2,8 @@
  * A study without `tasks:` keeps every file it exported before multi-task studies existed (issue
  * 14, point 4), on both databases: the study folder (study.yaml, cases, imported outputs), its
  * metrics.csv, and a round's codebook and CSV headers equal, byte for byte, the files the code
- * before tasks wrote for the demo study (tests/fixtures/golden/demo/, written by that code).
+ * before tasks wrote for the demo study (tests/fixtures/golden/demo/, written by that code; its
+ * study.yaml since holds the `marks: true` the demo's own form gained with error marking).
  */
 import fs from 'node:fs';
 import os from 'node:os';
