@@ -53,12 +53,23 @@ const EXCEPTIONS: Record<string, string> = {
 	'rating.ts#saveScore':
 		'audited inside its one SQL statement (the `logged` step of saveAnswer inserts the audit row, for speed), not through audit.record; tests/integration/rating-save.test.ts checks the row',
 	'rating.ts#savePreference': 'as saveScore, for pairwise choices',
-	'studies/import.ts#upsertCases': 'helper inside importStudy and setup.saveCases, which audit',
-	'studies/import.ts#upsertCheckpoint':
+	'studies/import-cases.ts#upsertCases':
+		'helper inside importStudy and setup.saveCases, which audit',
+	'studies/import-outputs.ts#upsertCheckpoint':
 		'helper inside importStudy and the outputs import (outputs/import-file.ts), which audit',
-	'studies/import.ts#upsertImported':
+	'studies/import-outputs.ts#upsertImported':
 		'helper inside importStudy and the outputs import (outputs/import-file.ts), which audit',
-	'studies/import.ts#ensurePending': 'helper inside importStudy and setup.saveCases, which audit'
+	'studies/import-outputs.ts#ensurePending':
+		'helper inside importStudy and setup.saveCases, which audit',
+	'outputs/import-file.ts#importOutputsFile':
+		'takes the actor; its audit row is written by studies/record-import.ts#recordStudyImport (another module, which this check does not follow)',
+	'outputs/import-file.ts#importOutputsText': 'as importOutputsFile',
+	'studies/setup.ts#saveCases':
+		'takes the actor; its audit row (cases.upload) is written by studies/record-import.ts#recordStudyImport, as importOutputsFile',
+	'outputs/queries.ts#finishedOutputs':
+		'a read query (the outputs that are finished); its name only begins like the verb "finish"',
+	'stall-trace.ts#startStallTrace':
+		'benchmark diagnostics behind BLINDEVAL_STALL_TRACE: writes GC and event-loop timings to a file, no data'
 };
 
 interface Exported {
