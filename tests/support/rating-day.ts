@@ -150,7 +150,7 @@ export function planSaves(
 	return saves;
 }
 
-/** 401, 403, 408, 429 and 5xx may pass later, as in the rating page (src/lib/rater/score-saver.svelte.ts). */
+/** 401, 403, 408, 429 and 5xx may pass later, as in the rating page (src/lib/rater/persistent-queue.svelte.ts). */
 export function mayPassLater(status: number): boolean {
 	return status === 401 || status === 403 || status === 408 || status === 429 || status >= 500;
 }

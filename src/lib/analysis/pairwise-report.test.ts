@@ -4,14 +4,14 @@ import { renderPairwiseReport } from './pairwise-report';
 import { analyzePairwise, type PairwiseJudgement } from './pairwise-study';
 import { formatP } from './report-format';
 
+/** The style label holds a pipe, which the Markdown tables must escape. */
+const overall = { key: 'overall', label: 'Overall' };
+const style = { key: 'style', label: 'Style | tone' };
 const META = {
 	study: 'Letters 2026',
 	round: 'Pairwise 1',
 	generatedAt: '2026-05-01T12:00:00Z',
-	dimensions: [
-		{ key: 'overall', label: 'Overall' },
-		{ key: 'style', label: 'Style | tone' }
-	]
+	dimensions: [overall, style]
 };
 
 /** n judgements of one pair and dimension with one outcome (rater and case do not matter). */

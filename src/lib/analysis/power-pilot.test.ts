@@ -3,14 +3,10 @@ import { seededRng } from '../domain/random';
 import { ordinalSampler, type LatentModel } from './power';
 import { pilotEstimates, type PilotRating } from './power-pilot';
 
-const MODEL: LatentModel = {
-	scale: [1, 2, 3, 4],
-	than: [0.25, 0.35, 0.25, 0.15],
-	better: [0.1, 0.25, 0.35, 0.3],
-	caseShare: 0.35,
-	raterShare: 0.15,
-	interactionShare: 0.2
-};
+/** The truth the pilot's estimates must recover: the two distributions, then the three shares. */
+const DISTRIBUTIONS = { than: [0.25, 0.35, 0.25, 0.15], better: [0.1, 0.25, 0.35, 0.3] };
+const SHARES = { caseShare: 0.35, raterShare: 0.15, interactionShare: 0.2 };
+const MODEL: LatentModel = { scale: [1, 2, 3, 4], ...DISTRIBUTIONS, ...SHARES };
 
 /** A pilot round simulated by the planner's own model: cases × 2 checkpoints × k raters. */
 function pilot(model: LatentModel, cases: number, raters: number, k: number, seed: string) {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { ValidationError } from '../errors';
+import { issuesOf } from '../../../tests/support/issues';
 import { validateStudyFile } from './study-definition';
 import { ratingFormSchema } from './rating-form';
 import {
@@ -76,23 +76,20 @@ describe('study.yaml with its own taxonomy', () => {
 			]
 		};
 		const lines: string[] = [];
-		try {
+		const issues = issuesOf(() =>
 			validateStudyFile(raw, 'study.yaml', (p) => {
 				lines.push(p.join('.'));
 				return 42;
-			});
-			expect.unreachable('the study file was accepted');
-		} catch (e) {
-			expect(e).toBeInstanceOf(ValidationError);
-			expect((e as ValidationError).issues).toEqual([
-				{
-					file: 'study.yaml',
-					line: 42,
-					field: 'form.marks.categories.1.key',
-					message: 'must be lower_snake_case (letters, digits, underscores)'
-				}
-			]);
-		}
+			})
+		);
+		expect(issues).toEqual([
+			{
+				file: 'study.yaml',
+				line: 42,
+				field: 'form.marks.categories.1.key',
+				message: 'must be lower_snake_case (letters, digits, underscores)'
+			}
+		]);
 		expect(lines).toEqual(['form.marks.categories.1.key']);
 	});
 });

@@ -1,3 +1,4 @@
+// Over 300 lines: one plan's life (draft, save, lock, opt out, unblinding check), each audited.
 /**
  * Pre-registered analysis plans of rounds (issue 13): written as YAML before unblinding, locked
  * by their SHA-256 (over the canonical JSON, domain/analysis-plan.ts) and immutable afterwards,

@@ -1,3 +1,4 @@
+// Over 300 lines: one pass from rating rows to the typed arrays every analysis reads, and views.
 /**
  * Preparation for the study analysis: one pass over the rating rows into dense typed arrays
  * (raters, items and cases interned and ordered by identifier), and per-cell rating counts.

@@ -83,12 +83,7 @@ export function drawApart(sorted: readonly number[], units: readonly Unit[]): nu
  *
  * Cost: O(n · MIX_SWEEPS · MIX_REACH) per order.
  */
-export function mix(
-	start: readonly number[],
-	units: readonly Unit[],
-	rng: Rng,
-	sweeps = MIX_SWEEPS
-): number[] {
+export function mix(start: readonly number[], units: readonly Unit[], rng: Rng): number[] {
 	const order = start.slice();
 	const n = order.length;
 	if (n < 3) return order;
@@ -123,7 +118,7 @@ export function mix(
 	const clashesNear = (i: number, j: number) =>
 		clashAt(i - 1) + clashAt(i) + (j - 1 > i ? clashAt(j - 1) : 0) + clashAt(j);
 
-	for (let step = n * sweeps; step > 0; step--) {
+	for (let step = n * MIX_SWEEPS; step > 0; step--) {
 		const i = randomInt(rng, n);
 		const j = i + 1 + randomInt(rng, MIX_REACH);
 		if (j >= n) continue;

@@ -1,3 +1,4 @@
+// Over 300 lines: the two import checks, PHI and leakage, recorded in one audit row, shown as one.
 /**
  * The import checks of issue 13: the PHI scan (domain/phi) of cases, reference letters and
  * imported outputs before anything is written, and the leakage check (domain/leakage) of each
