@@ -190,7 +190,7 @@ test('a locked round is read-only and says so, in German', async ({ browser }) =
 	await page.goto(fixture.lockedRater);
 	const rater = new RatingPage(page);
 	const code = await rater.arrived();
-	await expect(page.getByRole('status')).toHaveText(
+	await expect(page.getByRole('status').filter({ hasText: 'gesperrt' })).toHaveText(
 		'Diese Runde ist gesperrt: Ihre Bewertungen werden schreibgeschützt angezeigt.'
 	);
 	await expect(page.locator('fieldset.scale input').first()).toBeDisabled();

@@ -120,7 +120,8 @@ test('a rater scores a whole round; the export holds exactly those scores', asyn
 test('a locked round is read-only for raters', async ({ page }) => {
 	const fixture = readFixture();
 	await page.goto(fixture.raterB);
-	await expect(page.getByRole('status')).toContainText('locked');
+	// The round's notice, not the marks list's own status line beside the letter.
+	await expect(page.getByRole('status').filter({ hasText: 'locked' })).toContainText('locked');
 	await expect(page.locator('fieldset.scale input').first()).toBeDisabled();
 	const code = page.url().split('/').pop()!;
 	const response = await page.request.put(`/api/rater/items/${code}/scores`, {
